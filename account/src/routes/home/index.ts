@@ -1,0 +1,14 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** The account home page. */
+const homeRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/', async (_request, reply) =>
+    reply.view('home.njk', {
+      title: app.config.apps.account.title,
+      heading: 'Account',
+      intro: 'Your profile, newsletters, tickets, bookings and orders.',
+    }),
+  );
+};
+
+export default homeRoutes;

@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { type AppDeps, createApp } from '@rose-ash/shared/infrastructure/factory.ts';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import homeRoutes from './routes/home/index.ts';
+
+const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
+
+/** Everything the cart app serves, as one named plugin. */
+export const cartApp = fp(
+  async (app) => {
+    await app.register(homeRoutes);
+  },
+  { name: 'cart-app', fastify: '5.x' },
+);
+
+/** Builds the cart app on the shared factory. Does not listen (see main.ts). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = await createApp('cart', deps, { templatesDir });
+  await app.register(cartApp);
+  return app;
+}

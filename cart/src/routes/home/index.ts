@@ -1,0 +1,14 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** The cart home page. */
+const homeRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/', async (_request, reply) =>
+    reply.view('home.njk', {
+      title: app.config.apps.cart.title,
+      heading: 'Cart',
+      intro: 'Your basket across the market and events.',
+    }),
+  );
+};
+
+export default homeRoutes;

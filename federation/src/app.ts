@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { type AppDeps, createApp } from '@rose-ash/shared/infrastructure/factory.ts';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import homeRoutes from './routes/home/index.ts';
+
+const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
+
+/** Everything the federation app serves, as one named plugin. */
+export const federationApp = fp(
+  async (app) => {
+    await app.register(homeRoutes);
+  },
+  { name: 'federation-app', fastify: '5.x' },
+);
+
+/** Builds the federation app on the shared factory. Does not listen (see main.ts). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = await createApp('federation', deps, { templatesDir });
+  await app.register(federationApp);
+  return app;
+}

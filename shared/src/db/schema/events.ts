@@ -1,0 +1,235 @@
+/**
+ * Events: calendars attached to a blog post/page or a market, their entries, ticket types,
+ * issued tickets and free bookings.
+ */
+import { type SQL, sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { orderItems, orders } from './cart.ts';
+import { users } from './users.ts';
+
+const tz = { withTimezone: true } as const;
+
+/** `column in (...)` for a check constraint, built from the list that also types the column. */
+function oneOf(column: AnyPgColumn, values: readonly string[]): SQL {
+  return sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`;
+}
+
+export const calendarContainerTypes = ['post', 'market'] as const;
+export type CalendarContainerType = (typeof calendarContainerTypes)[number];
+export const bookingModes = ['free', 'tickets', 'none'] as const;
+export type BookingMode = (typeof bookingModes)[number];
+export const calendarEntryStatuses = ['scheduled', 'cancelled'] as const;
+export type CalendarEntryStatus = (typeof calendarEntryStatuses)[number];
+export const ticketStatuses = ['valid', 'used', 'cancelled'] as const;
+export type TicketStatus = (typeof ticketStatuses)[number];
+export const bookingStatuses = ['confirmed', 'cancelled'] as const;
+export type BookingStatus = (typeof bookingStatuses)[number];
+
+/** Structured address for iCal and the ActivityPub `Place`/`PostalAddress`. */
+export interface LocationAddress {
+  streetAddress?: string;
+  locality?: string;
+  region?: string;
+  postalCode?: string;
+  country?: string;
+}
+
+export const calendars = pgTable(
+  'calendars',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    /**
+     * Polymorphic owner (a blog post/page id or a market id), so no foreign key: the owning
+     * app removes its calendars when it deletes the container.
+     */
+    containerType: text('container_type', { enum: calendarContainerTypes }).notNull(),
+    containerId: integer('container_id').notNull(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    /** IANA zone; the app fills it from configuration (Europe/London by default). */
+    timezone: text('timezone').notNull(),
+    createdAt: timestamp('created_at', tz).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', tz)
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (t) => [
+    unique('calendars_slug_key').on(t.slug),
+    // The container widget lists a post's or market's calendars.
+    index('calendars_container_idx').on(t.containerType, t.containerId),
+    check('calendars_container_type_check', oneOf(t.containerType, calendarContainerTypes)),
+  ],
+);
+export type Calendar = typeof calendars.$inferSelect;
+export type NewCalendar = typeof calendars.$inferInsert;
+
+export const calendarEntries = pgTable(
+  'calendar_entries',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    calendarId: integer('calendar_id')
+      .notNull()
+      .references(() => calendars.id, { onDelete: 'cascade' }),
+    slug: text('slug').notNull(),
+    title: text('title').notNull(),
+    /** Sanitised HTML (also the `content` of the ActivityPub `Event`). */
+    description: text('description'),
+    /** One line for listings and the `summary` Mastodon shows. */
+    summary: text('summary'),
+    imageUrl: text('image_url'),
+    startsAt: timestamp('starts_at', tz).notNull(),
+    endsAt: timestamp('ends_at', tz),
+    /** The zone the entry is shown in (iCal `TZID`), usually the calendar's. */
+    timezone: text('timezone').notNull(),
+    locationName: text('location_name'),
+    locationAddress: jsonb('location_address').$type<LocationAddress>(),
+    /** Seats for free booking; null means unlimited. Ticketed entries count ticket types instead. */
+    capacity: integer('capacity'),
+    bookingMode: text('booking_mode', { enum: bookingModes }).notNull().default('none'),
+    status: text('status', { enum: calendarEntryStatuses }).notNull().default('scheduled'),
+    createdAt: timestamp('created_at', tz).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', tz)
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (t) => [
+    unique('calendar_entries_calendar_id_slug_key').on(t.calendarId, t.slug),
+    index('calendar_entries_calendar_id_starts_at_idx').on(t.calendarId, t.startsAt),
+    // "Upcoming" across all calendars.
+    index('calendar_entries_starts_at_idx').on(t.startsAt),
+    check('calendar_entries_ends_after_start_check', sql`${t.endsAt} >= ${t.startsAt}`),
+    check('calendar_entries_capacity_check', sql`${t.capacity} >= 0`),
+    check('calendar_entries_booking_mode_check', oneOf(t.bookingMode, bookingModes)),
+    check('calendar_entries_status_check', oneOf(t.status, calendarEntryStatuses)),
+  ],
+);
+export type CalendarEntry = typeof calendarEntries.$inferSelect;
+export type NewCalendarEntry = typeof calendarEntries.$inferInsert;
+
+export const ticketTypes = pgTable(
+  'ticket_types',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    // Cascade, but tickets restrict their type: an entry with issued tickets cannot be
+    // deleted (cancel it instead), one whose tickets never sold can.
+    entryId: integer('entry_id')
+      .notNull()
+      .references(() => calendarEntries.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    pricePence: integer('price_pence').notNull(),
+    currency: text('currency').notNull(),
+    quantity: integer('quantity').notNull(),
+    /** Incremented in the same transaction that issues tickets; the check makes oversell fail. */
+    sold: integer('sold').notNull().default(0),
+    sortOrder: integer('sort_order').notNull().default(0),
+    createdAt: timestamp('created_at', tz).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', tz)
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (t) => [
+    index('ticket_types_entry_id_idx').on(t.entryId),
+    check('ticket_types_price_pence_check', sql`${t.pricePence} >= 0`),
+    check('ticket_types_currency_check', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+    check('ticket_types_quantity_check', sql`${t.quantity} >= 0`),
+    check('ticket_types_sold_check', sql`${t.sold} >= 0 and ${t.sold} <= ${t.quantity}`),
+  ],
+);
+export type TicketType = typeof ticketTypes.$inferSelect;
+export type NewTicketType = typeof ticketTypes.$inferInsert;
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    ticketTypeId: integer('ticket_type_id')
+      .notNull()
+      .references(() => ticketTypes.id, { onDelete: 'restrict' }),
+    orderId: integer('order_id').references((): AnyPgColumn => orders.id, { onDelete: 'set null' }),
+    /**
+     * With `seq` (1..quantity) this makes issuing idempotent: a repeated payment webhook
+     * inserts the same (order item, seq) pairs and conflicts instead of issuing twice.
+     */
+    orderItemId: integer('order_item_id').references((): AnyPgColumn => orderItems.id, {
+      onDelete: 'set null',
+    }),
+    seq: integer('seq'),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Printed on the ticket and checked at the door. */
+    code: text('code').notNull(),
+    holderEmail: text('holder_email').notNull(),
+    holderName: text('holder_name'),
+    status: text('status', { enum: ticketStatuses }).notNull().default('valid'),
+    issuedAt: timestamp('issued_at', tz).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', tz)
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (t) => [
+    unique('tickets_code_key').on(t.code),
+    unique('tickets_order_item_id_seq_key').on(t.orderItemId, t.seq),
+    index('tickets_ticket_type_id_idx').on(t.ticketTypeId),
+    index('tickets_order_id_idx').on(t.orderId),
+    index('tickets_user_id_idx').on(t.userId),
+    check('tickets_status_check', oneOf(t.status, ticketStatuses)),
+    check('tickets_seq_check', sql`${t.seq} >= 1`),
+  ],
+);
+export type Ticket = typeof tickets.$inferSelect;
+export type NewTicket = typeof tickets.$inferInsert;
+
+/**
+ * Free bookings. A member holds at most one confirmed booking per entry (the partial unique
+ * index), so booking twice updates seats instead of double-counting capacity. Remote fediverse
+ * RSVPs (`Join`) are bookings with `remote_actor_uri` instead of a user.
+ */
+export const bookings = pgTable(
+  'bookings',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    entryId: integer('entry_id')
+      .notNull()
+      .references(() => calendarEntries.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    remoteActorUri: text('remote_actor_uri'),
+    seats: integer('seats').notNull().default(1),
+    status: text('status', { enum: bookingStatuses }).notNull().default('confirmed'),
+    createdAt: timestamp('created_at', tz).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', tz)
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+    cancelledAt: timestamp('cancelled_at', tz),
+  },
+  (t) => [
+    uniqueIndex('bookings_entry_id_user_id_confirmed_key')
+      .on(t.entryId, t.userId)
+      .where(sql`${t.status} = 'confirmed'`),
+    uniqueIndex('bookings_entry_id_remote_actor_uri_confirmed_key')
+      .on(t.entryId, t.remoteActorUri)
+      .where(sql`${t.status} = 'confirmed'`),
+    index('bookings_user_id_idx').on(t.userId),
+    check('bookings_seats_check', sql`${t.seats} > 0`),
+    check('bookings_status_check', oneOf(t.status, bookingStatuses)),
+    check('bookings_booker_check', sql`num_nonnulls(${t.userId}, ${t.remoteActorUri}) = 1`),
+  ],
+);
+export type Booking = typeof bookings.$inferSelect;
+export type NewBooking = typeof bookings.$inferInsert;

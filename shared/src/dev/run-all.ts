@@ -1,0 +1,60 @@
+/**
+ * `pnpm dev`: all six apps in one process on ports 8001–8006, sharing one database and one
+ * cache — embedded (PGlite under .data/, in-process cache) unless DATABASE_URL / REDIS_URL
+ * are set. Migrations are applied, demo content is seeded once, and Ctrl-C stops cleanly.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { APP_NAMES, type AppName } from '../config/index.ts';
+import { createLoggerOptions } from '../infrastructure/logger.ts';
+import { type BuildApp, loadConfigOrExit, openResources } from '../infrastructure/server.ts';
+import { seedDemoContent } from './seed.ts';
+
+// Development reads a local .env when there is one (never committed).
+const envFile = join(process.cwd(), '.env');
+if (existsSync(envFile)) process.loadEnvFile(envFile);
+
+const config = loadConfigOrExit();
+const logger = pino(createLoggerOptions(config) as pino.LoggerOptions);
+const { db, cache } = await openResources(config);
+logger.info(
+  {
+    database: db.kind === 'pglite' ? `embedded (${join(config.paths.data, 'pglite')})` : 'postgres',
+    cache: cache.kind,
+  },
+  'resources ready',
+);
+const seeded = await seedDemoContent(db.db, config);
+if (seeded) logger.info('demo content seeded');
+
+const builders: Record<AppName, () => Promise<{ buildApp: BuildApp }>> = {
+  blog: () => import('../../../blog/src/app.ts'),
+  market: () => import('../../../market/src/app.ts'),
+  cart: () => import('../../../cart/src/app.ts'),
+  events: () => import('../../../events/src/app.ts'),
+  federation: () => import('../../../federation/src/app.ts'),
+  account: () => import('../../../account/src/app.ts'),
+};
+
+const apps: FastifyInstance[] = [];
+closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+  if (err) logger.error({ err }, 'stopping after an error');
+  else logger.info({ signal }, 'stopping');
+  await Promise.allSettled(apps.map((a) => a.close()));
+  await Promise.allSettled([db.close(), cache.close()]);
+});
+
+for (const name of APP_NAMES) {
+  const { buildApp } = await builders[name]();
+  const app = await buildApp({ config, db, cache, logger });
+  await app.listen({ port: config.apps[name].devPort, host: config.host });
+  apps.push(app);
+}
+
+process.stdout.write(
+  `\nRose Ash is running:\n${APP_NAMES.map((n) => `  ${n.padEnd(11)} ${config.apps[n].publicUrl}/`).join('\n')}\n` +
+    `Admins: ${config.admins.join(', ') || '(set ADMIN_EMAILS)'}\nPress Ctrl-C to stop.\n\n`,
+);

@@ -1,0 +1,200 @@
+import { Redis } from 'ioredis';
+
+/**
+ * The one cache interface: sessions, fragments, page cache and rate limits all use it.
+ * Backed by Redis when `REDIS_URL` is set, by an in-process store otherwise (`pnpm dev`).
+ * Keys are namespaced by `prefix` so test files (and environments) never see each other.
+ */
+export interface Cache {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | null>;
+  getMany(keys: string[]): Promise<(string | null)[]>;
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Sets only when absent; true when this call set it. */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  del(...keys: string[]): Promise<number>;
+  /** Atomic increment; the TTL is applied when the key is created. */
+  incr(key: string, ttlSeconds?: number): Promise<number>;
+  /** Remaining TTL in seconds; -1 without expiry, -2 when absent. */
+  ttl(key: string): Promise<number>;
+  /** Set membership, used for tag → keys indexes (page cache purge, sessions by sid). */
+  sadd(key: string, members: string[], ttlSeconds?: number): Promise<void>;
+  srem(key: string, members: string[]): Promise<void>;
+  smembers(key: string): Promise<string[]>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface CacheOptions {
+  url?: string | undefined;
+  prefix?: string;
+}
+
+export function createCache(options: CacheOptions): Cache {
+  return options.url
+    ? new RedisCache(options.url, options.prefix ?? '')
+    : new MemoryCache(options.prefix ?? '');
+}
+
+export class RedisCache implements Cache {
+  readonly kind = 'redis' as const;
+  readonly client: Redis;
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
+    this.client = new Redis(url, {
+      keyPrefix: prefix,
+      // Fail fast while Redis is down: callers (fragments, page cache) degrade instead of hanging.
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+      connectTimeout: 2_000,
+      lazyConnect: false,
+    });
+    // Errors surface on each command; an unhandled 'error' event would crash the process.
+    this.client.on('error', () => {});
+  }
+
+  async get(key: string) {
+    return this.client.get(key);
+  }
+  async getMany(keys: string[]) {
+    return keys.length ? this.client.mget(...keys) : [];
+  }
+  async set(key: string, value: string, ttlSeconds?: number) {
+    if (ttlSeconds && ttlSeconds > 0) await this.client.set(key, value, 'EX', ttlSeconds);
+    else await this.client.set(key, value);
+  }
+  async setIfAbsent(key: string, value: string, ttlSeconds: number) {
+    return (await this.client.set(key, value, 'EX', Math.max(1, ttlSeconds), 'NX')) === 'OK';
+  }
+  async del(...keys: string[]) {
+    return keys.length ? this.client.del(...keys) : 0;
+  }
+  async incr(key: string, ttlSeconds?: number) {
+    const [[, count]] = (await this.client.multi().incr(key).exec()) as [[Error | null, number]];
+    if (count === 1 && ttlSeconds) await this.client.expire(key, ttlSeconds);
+    return count;
+  }
+  async ttl(key: string) {
+    return this.client.ttl(key);
+  }
+  async sadd(key: string, members: string[], ttlSeconds?: number) {
+    if (!members.length) return;
+    const multi = this.client.multi().sadd(key, ...members);
+    if (ttlSeconds) multi.expire(key, ttlSeconds);
+    await multi.exec();
+  }
+  async srem(key: string, members: string[]) {
+    if (members.length) await this.client.srem(key, ...members);
+  }
+  async smembers(key: string) {
+    return this.client.smembers(key);
+  }
+  async ping() {
+    try {
+      return (await this.client.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+  /** Deletes every key under this cache's prefix (test isolation). */
+  async clear() {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 500);
+      cursor = next;
+      // SCAN returns full keys; DEL would prefix them again, so strip the prefix first.
+      if (keys.length) await this.client.del(...keys.map((k) => k.slice(this.prefix.length)));
+    } while (cursor !== '0');
+  }
+  async close() {
+    if (this.client.status === 'end') return;
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
+
+interface Entry {
+  value: string | Set<string>;
+  expiresAt: number | null;
+}
+
+/** In-process stand-in with Redis semantics for the operations above. */
+export class MemoryCache implements Cache {
+  readonly kind = 'memory' as const;
+  private readonly store = new Map<string, Entry>();
+
+  constructor(private readonly prefix = '') {}
+
+  private entry(key: string): Entry | undefined {
+    const full = this.prefix + key;
+    const e = this.store.get(full);
+    if (e && e.expiresAt !== null && e.expiresAt <= Date.now()) {
+      this.store.delete(full);
+      return undefined;
+    }
+    return e;
+  }
+  private put(key: string, value: Entry['value'], ttlSeconds?: number) {
+    this.store.set(this.prefix + key, {
+      value,
+      expiresAt: ttlSeconds && ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : null,
+    });
+  }
+
+  async get(key: string) {
+    const e = this.entry(key);
+    return typeof e?.value === 'string' ? e.value : null;
+  }
+  async getMany(keys: string[]) {
+    return Promise.all(keys.map((k) => this.get(k)));
+  }
+  async set(key: string, value: string, ttlSeconds?: number) {
+    this.put(key, value, ttlSeconds);
+  }
+  async setIfAbsent(key: string, value: string, ttlSeconds: number) {
+    if (this.entry(key)) return false;
+    this.put(key, value, Math.max(1, ttlSeconds));
+    return true;
+  }
+  async del(...keys: string[]) {
+    let n = 0;
+    for (const k of keys) if (this.entry(k) && this.store.delete(this.prefix + k)) n++;
+    return n;
+  }
+  async incr(key: string, ttlSeconds?: number) {
+    const e = this.entry(key);
+    const next = (e && typeof e.value === 'string' ? Number(e.value) : 0) + 1;
+    if (e) e.value = String(next);
+    else this.put(key, String(next), ttlSeconds);
+    return next;
+  }
+  async ttl(key: string) {
+    const e = this.entry(key);
+    if (!e) return -2;
+    return e.expiresAt === null ? -1 : Math.ceil((e.expiresAt - Date.now()) / 1000);
+  }
+  async sadd(key: string, members: string[], ttlSeconds?: number) {
+    const e = this.entry(key);
+    const set = e && e.value instanceof Set ? e.value : new Set<string>();
+    for (const m of members) set.add(m);
+    if (e && e.value instanceof Set && !ttlSeconds) return;
+    this.put(key, set, ttlSeconds ?? undefined);
+  }
+  async srem(key: string, members: string[]) {
+    const e = this.entry(key);
+    if (e && e.value instanceof Set) for (const m of members) e.value.delete(m);
+  }
+  async smembers(key: string) {
+    const e = this.entry(key);
+    return e && e.value instanceof Set ? [...e.value] : [];
+  }
+  async ping() {
+    return true;
+  }
+  async clear() {
+    for (const k of [...this.store.keys()]) if (k.startsWith(this.prefix)) this.store.delete(k);
+  }
+  async close() {}
+}

@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type nunjucks from 'nunjucks';
+import type { AppConfig, AppName } from '../config/index.ts';
+import type { DatabaseHandle } from '../db/client.ts';
+import type { Cache } from './cache.ts';
+import { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
+import { createLoggerOptions } from './logger.ts';
+import { createTemplateEngine, SHARED_STATIC_DIR } from './templates.ts';
+
+/** What every app is built from. Tests and the dev runner pass their own. */
+export interface AppDeps {
+  config: AppConfig;
+  db: DatabaseHandle;
+  cache: Cache;
+  /** A parent logger (the dev runner shares one); otherwise one is created from config. */
+  logger?: FastifyBaseLogger;
+}
+
+export interface CreateAppOptions {
+  /** The app's templates folder (same-named files override shared/templates). */
+  templatesDir?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    appName: AppName;
+    config: AppConfig;
+    db: DatabaseHandle;
+    cache: Cache;
+    templates: nunjucks.Environment;
+  }
+  interface FastifyReply {
+    /** Renders a nunjucks template with the request's base context and sends it as HTML. */
+    view(template: string, context?: Record<string, unknown>): FastifyReply;
+  }
+  interface FastifyRequest {
+    /** True when the client wants JSON rather than an HTML page (APIs, fetch calls). */
+    wantsJson: boolean;
+  }
+}
+
+/**
+ * Builds one app: Fastify 5 with pino and request ids, proxy trust, cookies, forms, security
+ * headers, /static, nunjucks, CSRF, one error handler, a 404 page, /healthz and /readyz.
+ * The result does not listen; `main.ts` (or a test, or the dev runner) decides that.
+ */
+export async function createApp(
+  name: AppName,
+  deps: AppDeps,
+  options: CreateAppOptions = {},
+): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    ...(deps.logger
+      ? { loggerInstance: deps.logger.child({ app: name }) }
+      : { logger: { ...createLoggerOptions(config), base: { app: name } } }),
+    trustProxy: true,
+    bodyLimit: 2 * 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
+    forceCloseConnections: true,
+  });
+
+  app.decorate('appName', name);
+  app.decorate('config', config);
+  app.decorate('db', deps.db);
+  app.decorate('cache', deps.cache);
+  app.decorate(
+    'templates',
+    createTemplateEngine({ config, appName: name, appTemplatesDir: options.templatesDir }),
+  );
+  app.decorateRequest('wantsJson', false);
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.wantsJson = wantsJson(request);
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifyCookie, { secret: config.secrets.cookieKeys });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https:', ...devOrigins(config)],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        formAction: ["'self'", ...Object.values(config.apps).map((a) => a.publicUrl)],
+        frameAncestors: ["'self'"],
+        upgradeInsecureRequests: config.isProduction ? [] : null,
+      },
+    },
+    // Cross-app images and the fediverse fetch our media; same-origin would block them.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    hsts: config.isProduction,
+  });
+  await app.register(fastifyStatic, {
+    root: SHARED_STATIC_DIR,
+    prefix: '/static/',
+    maxAge: config.isProduction ? '7d' : 0,
+    decorateReply: false,
+  });
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: `${name}_csrf`,
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.isProduction, signed: true },
+    getToken: (req) =>
+      ((req.body as Record<string, unknown> | undefined)?.['_csrf'] as string | undefined) ??
+      (req.headers['x-csrf-token'] as string | undefined),
+  });
+
+  // Cross-cutting plugins of later layers register here, in this order:
+  // [sso] sign-in, sessions and request.user
+  // [fragments] header fragments, /internal/fragments and the page cache
+  // [activitypub] actor, WebFinger, NodeInfo and inboxes on every host
+
+  app.decorateReply('view', function view(this: FastifyReply, template: string, context = {}) {
+    const request = this.request;
+    const html = app.templates.render(template, {
+      ...context,
+      request: { url: request.url, path: request.url.split('?')[0], id: request.id },
+      current_url: `${config.apps[name].publicUrl}${request.url}`,
+      // Lazily issue a CSRF token: only pages with forms set the cookie.
+      csrf_token: () => this.generateCsrf(),
+    });
+    return this.type('text/html; charset=utf-8').send(html);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => handleError(app, error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    handleError(app, new AppError('HTTP_ROUTE_NOT_FOUND'), request, reply),
+  );
+
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok', app: name }));
+  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
+    const [database, cache] = await Promise.all([
+      withTimeout(
+        deps.db.query('SELECT 1').then(() => true),
+        2_000,
+      ).catch(() => false),
+      withTimeout(deps.cache.ping(), 2_000).catch(() => false),
+    ]);
+    const ready = database && cache;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', database, cache });
+  });
+
+  return app;
+}
+
+/** Decides HTML or JSON for responses that could be either (errors, 404s). */
+export function wantsJson(request: FastifyRequest): boolean {
+  const url = request.url;
+  if (url.startsWith('/api/') || url.startsWith('/internal/')) return true;
+  const accept = request.headers.accept ?? '';
+  if (accept.includes('text/html')) return false;
+  return /\bjson\b|\+json/.test(accept);
+}
+
+function handleError(app: FastifyInstance, error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const { code, status, message, details } = classify(error);
+  if (status >= 500) {
+    request.log.error({ err: error, reqId: request.id }, 'request failed');
+  } else if (status !== 404) {
+    request.log.info({ code, status, reqId: request.id }, message);
+  }
+  reply.code(status);
+  if (status === 429 && error && typeof error === 'object' && 'retryAfter' in error) {
+    reply.header('retry-after', String((error as { retryAfter: unknown }).retryAfter));
+  }
+  if (request.wantsJson) {
+    return reply.type('application/json; charset=utf-8').send({
+      error: { code, message, requestId: request.id, ...(details ? { details } : {}) },
+    });
+  }
+  try {
+    return reply.view(status === 404 ? '404.njk' : 'error.njk', {
+      status,
+      code,
+      message,
+      title: status === 404 ? 'Page not found' : message,
+      request_id: request.id,
+    });
+  } catch (renderError) {
+    app.log.error({ err: renderError }, 'error page failed to render');
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(`<!doctype html><title>${status}</title><h1>${status}</h1><p>${escapeHtml(message)}</p>`);
+  }
+}
+
+interface Classified {
+  code: string;
+  status: number;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+}
+
+function classify(error: unknown): Classified {
+  if (error instanceof AppError) {
+    return { code: error.code, status: error.status, message: error.message, details: error.details };
+  }
+  const e = error as Partial<FastifyError> & { issues?: unknown };
+  if (e && typeof e === 'object' && 'issues' in e && Array.isArray(e.issues) && e.name === 'ZodError') {
+    return fromCode('HTTP_REQUEST_INVALID', { issues: e.issues });
+  }
+  if (e?.validation) return fromCode('HTTP_REQUEST_INVALID', { issues: e.validation });
+  if (e?.code === 'FST_CSRF_INVALID_TOKEN' || e?.code === 'FST_CSRF_MISSING_SECRET') {
+    return fromCode('AUTH_CSRF_INVALID');
+  }
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const byStatus: Record<number, ErrorCode> = {
+      404: 'RESOURCE_NOT_FOUND',
+      405: 'HTTP_METHOD_NOT_ALLOWED',
+      413: 'HTTP_BODY_TOO_LARGE',
+      415: 'HTTP_MEDIA_TYPE_UNSUPPORTED',
+      429: 'HTTP_RATE_LIMITED',
+    };
+    const code = byStatus[status] ?? 'HTTP_REQUEST_INVALID';
+    // Fastify's own 4xx messages (bad JSON, bad content type) are safe and useful to show.
+    return { code, status, message: e.message || ERROR_CODES[code].message };
+  }
+  return fromCode(status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR');
+}
+
+function fromCode(code: ErrorCode, details?: Record<string, unknown>): Classified {
+  return { code, status: ERROR_CODES[code].status, message: ERROR_CODES[code].message, details };
+}
+
+function devOrigins(config: AppConfig): string[] {
+  return config.isProduction ? [] : Object.values(config.apps).map((a) => a.publicUrl);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+}

@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
+import { type AppConfig, type AppName, ConfigError, loadConfig } from '../config/index.ts';
+import { connectDatabase, type DatabaseHandle } from '../db/client.ts';
+import { runMigrations } from '../db/migrate.ts';
+import { type Cache, createCache } from './cache.ts';
+import type { AppDeps } from './factory.ts';
+
+export type BuildApp = (deps: AppDeps) => Promise<FastifyInstance>;
+
+/** Loads config or exits with the message that names the bad variable. */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** Opens the database and cache the config names (embedded ones when the URLs are unset). */
+export async function openResources(config: AppConfig): Promise<{ db: DatabaseHandle; cache: Cache }> {
+  const db = await connectDatabase({
+    url: config.databaseUrl,
+    dataDir: join(config.paths.data, 'pglite'),
+    applicationName: 'rose-ash',
+  });
+  const cache = createCache({ url: config.redisUrl, prefix: 'ra:' });
+  // Embedded databases are private to this process, so they are always migrated here.
+  if (config.runMigrations || db.kind === 'pglite') await runMigrations(db, config.paths.migrations);
+  return { db, cache };
+}
+
+/**
+ * Process concerns for one app (`<app>/src/main.ts`): config, resources, listen, and a
+ * graceful close on SIGINT/SIGTERM that drains requests before closing the pools.
+ */
+export async function startApp(name: AppName, build: BuildApp): Promise<FastifyInstance> {
+  const config = loadConfigOrExit();
+  const { db, cache } = await openResources(config);
+  const app = await build({ config, db, cache });
+  closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+    if (err) app.log.error({ err }, 'closing after an error');
+    else app.log.info({ signal }, 'closing');
+    await app.close();
+    await Promise.allSettled([db.close(), cache.close()]);
+  });
+  const port = config.port ?? (config.isProduction ? 8000 : config.apps[name].devPort);
+  await app.listen({ port, host: config.host });
+  return app;
+}

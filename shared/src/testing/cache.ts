@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { MemoryCache, RedisCache } from '../infrastructure/cache.ts';
+import './services.ts';
+
+/** A cache private to one test file: a unique key prefix on the shared Redis, or in-process. */
+export function createTestCache(): (RedisCache | MemoryCache) & { dispose(): Promise<void> } {
+  const services = inject('roseAshTest');
+  const prefix = `ra_test:${randomBytes(6).toString('hex')}:`;
+  const cache = services.redisUrl ? new RedisCache(services.redisUrl, prefix) : new MemoryCache(prefix);
+  return Object.assign(cache, {
+    async dispose() {
+      await cache.clear();
+      await cache.close();
+    },
+  });
+}
+
+export function hasRedisServer(): boolean {
+  return inject('roseAshTest').cache === 'redis';
+}

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { connectDatabase, type DatabaseHandle } from '../db/client.ts';
+import { runMigrations } from '../db/migrate.ts';
+import { withDatabase } from './global-setup.ts';
+import './services.ts';
+
+export interface TestDatabase {
+  handle: DatabaseHandle;
+  /** postgres:// URL of this file's database (for processes spawned by the test), if any. */
+  url: string | undefined;
+  name: string;
+  /** Closes connections and drops the database. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database for one test file: a clone of the run's template database on
+ * the Postgres server, or an in-memory PGlite in embedded mode.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const services = inject('roseAshTest');
+  const name = `ra_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  if (services.database === 'pglite' || !services.adminUrl || !services.templateDatabase) {
+    const handle = await connectDatabase({});
+    await runMigrations(handle, join(services.repoRoot, 'migrations'));
+    return { handle, url: undefined, name, drop: () => handle.close() };
+  }
+  const admin = await connectDatabase({ url: services.adminUrl, max: 1 });
+  try {
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${services.templateDatabase}"`);
+  } finally {
+    await admin.close();
+  }
+  const url = withDatabase(services.adminUrl, name);
+  const handle = await connectDatabase({ url, max: 5, applicationName: 'rose-ash-test' });
+  return {
+    handle,
+    url,
+    name,
+    async drop() {
+      await handle.close();
+      const again = await connectDatabase({ url: services.adminUrl, max: 1 });
+      try {
+        await again.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await again.close();
+      }
+    },
+  };
+}
+
+/** True when tests run against a real Postgres server (some tests need one). */
+export function hasPostgresServer(): boolean {
+  return inject('roseAshTest').database === 'postgres';
+}
