@@ -19,6 +19,11 @@ import { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
 import { createLoggerOptions } from './logger.ts';
 import { createTemplateEngine, SHARED_STATIC_DIR } from './templates.ts';
 
+export type ViewContextProvider = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+) => Record<string, unknown> | Promise<Record<string, unknown>>;
+
 /** What every app is built from. Tests and the dev runner pass their own. */
 export interface AppDeps {
   config: AppConfig;
@@ -40,10 +45,15 @@ declare module 'fastify' {
     db: DatabaseHandle;
     cache: Cache;
     templates: nunjucks.Environment;
+    /**
+     * Adds values to every page's template context (the signed-in user, header fragments, ...).
+     * Providers run in parallel before each render; a failing provider fails the render.
+     */
+    addViewContext(provider: ViewContextProvider): void;
   }
   interface FastifyReply {
     /** Renders a nunjucks template with the request's base context and sends it as HTML. */
-    view(template: string, context?: Record<string, unknown>): FastifyReply;
+    view(template: string, context?: Record<string, unknown>): Promise<FastifyReply>;
   }
   interface FastifyRequest {
     /** True when the client wants JSON rather than an HTML page (APIs, fetch calls). */
@@ -127,9 +137,16 @@ export async function createApp(
   // [fragments] header fragments, /internal/fragments and the page cache
   // [activitypub] actor, WebFinger, NodeInfo and inboxes on every host
 
-  app.decorateReply('view', function view(this: FastifyReply, template: string, context = {}) {
+  const viewContextProviders: ViewContextProvider[] = [];
+  app.decorate('addViewContext', (provider: ViewContextProvider) => {
+    viewContextProviders.push(provider);
+  });
+
+  app.decorateReply('view', async function view(this: FastifyReply, template: string, context = {}) {
     const request = this.request;
+    const provided = await Promise.all(viewContextProviders.map((p) => p(request, this)));
     const html = app.templates.render(template, {
+      ...Object.assign({}, ...provided),
       ...context,
       request: { url: request.url, path: request.url.split('?')[0], id: request.id },
       current_url: `${config.apps[name].publicUrl}${request.url}`,
@@ -169,7 +186,7 @@ export function wantsJson(request: FastifyRequest): boolean {
   return /\bjson\b|\+json/.test(accept);
 }
 
-function handleError(app: FastifyInstance, error: unknown, request: FastifyRequest, reply: FastifyReply) {
+async function handleError(app: FastifyInstance, error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const { code, status, message, details } = classify(error);
   if (status >= 500) {
     request.log.error({ err: error, reqId: request.id }, 'request failed');
@@ -186,7 +203,7 @@ function handleError(app: FastifyInstance, error: unknown, request: FastifyReque
     });
   }
   try {
-    return reply.view(status === 404 ? '404.njk' : 'error.njk', {
+    return await reply.view(status === 404 ? '404.njk' : 'error.njk', {
       status,
       code,
       message,
