@@ -15,6 +15,7 @@ import type nunjucks from 'nunjucks';
 import type { AppConfig, AppName } from '../config/index.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { Cache } from './cache.ts';
+import './auth-types.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
 import { createLoggerOptions } from './logger.ts';
 import { createTemplateEngine, SHARED_STATIC_DIR } from './templates.ts';
@@ -93,6 +94,7 @@ export async function createApp(
     createTemplateEngine({ config, appName: name, appTemplatesDir: options.templatesDir }),
   );
   app.decorateRequest('wantsJson', false);
+  app.decorateRequest('user', null);
 
   app.addHook('onRequest', async (request, reply) => {
     request.wantsJson = wantsJson(request);
