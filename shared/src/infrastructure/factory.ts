@@ -188,7 +188,12 @@ export function wantsJson(request: FastifyRequest): boolean {
   return /\bjson\b|\+json/.test(accept);
 }
 
-async function handleError(app: FastifyInstance, error: unknown, request: FastifyRequest, reply: FastifyReply) {
+async function handleError(
+  app: FastifyInstance,
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   const { code, status, message, details } = classify(error);
   if (status >= 500) {
     request.log.error({ err: error, reqId: request.id }, 'request failed');
