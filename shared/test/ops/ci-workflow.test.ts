@@ -60,7 +60,7 @@ describe('.gitea/workflows/ci.yml', () => {
     expect(test!.steps.some((step) => step.uses?.startsWith('pnpm/action-setup@'))).toBe(true);
     expect(runs(test!)).toContain('pnpm install --frozen-lockfile');
     expect(runs(test!)).toContain('pnpm test');
-    expect(runs(test!)).toContain('apt-get install -y -qq shellcheck');
+    expect(runs(test!)).toMatch(/apt-get install [^\n]*shellcheck/);
   });
 
   it('builds only after the tests, only for main, with the change detection of deploy.sh', () => {
