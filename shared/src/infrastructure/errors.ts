@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   HTTP_RATE_LIMITED: { status: 429, message: 'Too many requests; please wait and try again' },
   AUTH_SESSION_REQUIRED: { status: 401, message: 'Please sign in' },
   AUTH_ADMIN_REQUIRED: { status: 403, message: 'Only administrators can do that' },
+  AUTH_SIGNATURE_INVALID: { status: 401, message: 'The request signature is missing, stale or wrong' },
   AUTH_CSRF_INVALID: {
     status: 403,
     message: 'The form expired or was not sent from this site; please try again',

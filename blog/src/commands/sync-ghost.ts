@@ -1,0 +1,35 @@
+/**
+ * `pnpm --filter @rose-ash/blog sync:ghost [--incremental]`: a full pull from Ghost (or an
+ * incremental one), recorded in ghost_sync_runs like the admin button's runs.
+ */
+
+import { join } from 'node:path';
+import { connectDatabase } from '@rose-ash/shared/db/client.ts';
+import { loadConfigOrExit } from '@rose-ash/shared/infrastructure/server.ts';
+import pino from 'pino';
+import { createGhostClient } from '../services/ghost-client.ts';
+import { runFullSync, runIncrementalSync } from '../services/ghost-sync.ts';
+
+const config = loadConfigOrExit();
+const log = pino({ level: config.logLevel === 'silent' ? 'silent' : 'info' });
+if (!config.ghost) {
+  process.stderr.write('Ghost is not configured: set GHOST_URL and GHOST_ADMIN_API_KEY.\n');
+  process.exit(2);
+}
+const db = await connectDatabase({
+  url: config.databaseUrl,
+  dataDir: join(config.paths.data, 'pglite'),
+  max: 2,
+});
+try {
+  const deps = { db: db.db, ghost: createGhostClient(config.ghost), log };
+  const counts = process.argv.includes('--incremental')
+    ? await runIncrementalSync(deps)
+    : await runFullSync(deps);
+  process.stdout.write(`${JSON.stringify(counts, null, 2)}\n`);
+} catch (err) {
+  process.stderr.write(`Ghost sync failed: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+} finally {
+  await db.close();
+}

@@ -1,0 +1,51 @@
+import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
+import type { FastifyPluginAsync } from 'fastify';
+import { storeWebhook, verifyGhostSignature } from '../../services/ghost-webhooks.ts';
+
+/**
+ * `POST /ghost/webhook`: verify, store, answer at once (Ghost times out after 2 s), process
+ * after. Never answers 410: Ghost deletes a webhook that does.
+ */
+const ghostWebhookRoutes: FastifyPluginAsync = async (app) => {
+  // The signature covers the exact bytes Ghost sent, so this route keeps the raw body.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: 5 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+
+  app.post('/ghost/webhook', async (request, reply) => {
+    const secret = app.config.ghost?.webhookSecret;
+    if (!app.ghostSync || !secret) {
+      throw new AppError('RESOURCE_NOT_FOUND', 'Ghost webhooks are not configured on this blog');
+    }
+    const raw = typeof request.body === 'string' ? request.body : '';
+    const check = verifyGhostSignature(
+      raw,
+      request.headers['x-ghost-signature'] as string | undefined,
+      secret,
+    );
+    if (!check.ok) {
+      request.log.warn({ reason: check.reason }, 'ghost webhook refused');
+      throw new AppError('AUTH_SIGNATURE_INVALID', `Webhook signature ${check.reason}`);
+    }
+    let payload: unknown;
+    try {
+      payload = raw ? JSON.parse(raw) : {};
+    } catch {
+      throw new AppError('HTTP_REQUEST_INVALID', 'Body is not JSON');
+    }
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
+      throw new AppError('HTTP_REQUEST_INVALID', 'Body must be a JSON object');
+    }
+    const id = await storeWebhook(app.db.db, payload as Record<string, unknown>);
+    const sync = app.ghostSync;
+    setImmediate(() => {
+      sync.drainWebhooks().catch((err) => app.log.error({ err }, 'ghost webhook processing failed'));
+    });
+    return reply.code(200).send({ ok: true, id });
+  });
+};
+
+export default ghostWebhookRoutes;

@@ -1,0 +1,100 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { createGhostClient, type GhostClient } from './ghost-client.ts';
+import { type PostChange, runFullSync, runIncrementalSync, type SyncDeps } from './ghost-sync.ts';
+import { processStoredWebhooks } from './ghost-webhooks.ts';
+
+/** Advisory lock key: the periodic pull runs on one replica at a time. */
+const SAFETY_NET_LOCK = 7_461_101;
+const SAFETY_NET_INTERVAL_MS = 10 * 60 * 1000;
+
+export interface GhostSync {
+  client: GhostClient;
+  runFull(): ReturnType<typeof runFullSync>;
+  runIncremental(): ReturnType<typeof runIncrementalSync>;
+  /** The periodic pull: skipped (false) when another replica holds the lock. */
+  runSafetyNet(): Promise<boolean>;
+  /** Applies stored webhook deliveries; resolves when none are left (single flight). */
+  drainWebhooks(): Promise<void>;
+  /** Listeners for changed posts (page-cache purge, fediverse activities). */
+  onPostChanged(listener: (change: PostChange) => Promise<void>): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Present only when Ghost is configured (GHOST_URL + GHOST_ADMIN_API_KEY). */
+    ghostSync: GhostSync | null;
+  }
+}
+
+/**
+ * Ghost sync wiring for the blog: the Admin API client, full / incremental / periodic pulls
+ * and the webhook processor. Without Ghost configured the blog runs from its database alone.
+ */
+export const ghostPlugin = fp(
+  async (app: FastifyInstance) => {
+    const ghostConfig = app.config.ghost;
+    if (!ghostConfig) {
+      app.decorate('ghostSync', null);
+      return;
+    }
+    const client = createGhostClient({ url: ghostConfig.url, adminApiKey: ghostConfig.adminApiKey });
+    const listeners: ((change: PostChange) => Promise<void>)[] = [];
+    const deps = (): SyncDeps => ({
+      db: app.db.db,
+      ghost: client,
+      log: app.log,
+      onPostChanged: async (change) => {
+        for (const l of listeners) await l(change);
+      },
+    });
+    let draining: Promise<void> | null = null;
+    let again = false;
+    const sync: GhostSync = {
+      client,
+      runFull: () => runFullSync(deps()),
+      runIncremental: () => runIncrementalSync(deps()),
+      async runSafetyNet() {
+        const result = await app.db.withAdvisoryLock(SAFETY_NET_LOCK, () => runIncrementalSync(deps()), {
+          wait: false,
+        });
+        return result.acquired;
+      },
+      drainWebhooks() {
+        // A call during a pass asks for one more pass, so a delivery stored just as the
+        // previous pass found nothing is still applied before the promise resolves.
+        if (draining) {
+          again = true;
+          return draining;
+        }
+        draining = (async () => {
+          do {
+            again = false;
+            await processStoredWebhooks({
+              ...deps(),
+              onSiteChanged: async () => {
+                await runIncrementalSync(deps());
+              },
+            });
+          } while (again);
+        })().finally(() => {
+          draining = null;
+        });
+        return draining;
+      },
+      onPostChanged(listener) {
+        listeners.push(listener);
+      },
+    };
+    app.decorate('ghostSync', sync);
+
+    if (app.config.env !== 'test') {
+      const timer = setInterval(() => {
+        sync.runSafetyNet().catch((err) => app.log.error({ err }, 'ghost safety-net pull failed'));
+      }, SAFETY_NET_INTERVAL_MS);
+      timer.unref();
+      app.addHook('onClose', async () => clearInterval(timer));
+    }
+  },
+  { name: 'blog-ghost-sync', fastify: '5.x' },
+);

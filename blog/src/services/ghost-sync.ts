@@ -1,0 +1,519 @@
+import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
+import {
+  authors,
+  type GhostSyncCounts,
+  type GhostSyncKind,
+  ghostSyncRuns,
+  ghostSyncState,
+  navigationItems,
+  newsletters,
+  type PostStatus,
+  type PostType,
+  type PostVisibility,
+  posts,
+  postsAuthors,
+  postsTags,
+  tags,
+} from '@rose-ash/shared/db/schema/index.ts';
+import { and, eq, inArray, isNotNull, isNull, notInArray } from 'drizzle-orm';
+import type { FastifyBaseLogger } from 'fastify';
+import {
+  type GhostAuthor,
+  type GhostClient,
+  type GhostNavItem,
+  type GhostNewsletter,
+  type GhostPost,
+  type GhostTag,
+  ghostFilterDate,
+} from './ghost-client.ts';
+import { sanitizePostHtml } from './ghost-html.ts';
+
+export type Outcome = 'created' | 'updated' | 'unchanged' | 'deleted';
+
+export interface SyncDeps {
+  /** A database or a transaction (webhook processing applies each delivery inside its claim). */
+  db: DatabaseLike;
+  ghost: GhostClient;
+  log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+  /** Called with what changed, so the caller can purge caches and emit activities. */
+  onPostChanged?: (change: PostChange) => Promise<void>;
+}
+
+export interface PostChange {
+  postId: number;
+  type: PostType;
+  outcome: Outcome;
+  /** Status before and after, to tell publish / update / unpublish apart. */
+  before: PostStatus | null;
+  after: PostStatus | null;
+}
+
+/** Tallies outcomes per resource: `{ posts: { created: 2, unchanged: 1 } }`. */
+export class Counter {
+  readonly counts: GhostSyncCounts = {};
+  add(resource: string, outcome: Outcome | string) {
+    const r = this.counts[resource] ?? {};
+    r[outcome] = (r[outcome] ?? 0) + 1;
+    this.counts[resource] = r;
+  }
+}
+
+const POST_PARAMS = {
+  formats: 'html,lexical,mobiledoc,plaintext',
+  include: 'tags,authors',
+  limit: '15',
+  order: 'updated_at asc',
+};
+
+const NAV_STATE_KEY = 'navigation';
+/** One cursor per type: pages and posts advance independently. */
+const cursorKey = (type: PostType) => `${type}s_cursor`;
+
+/**
+ * Full pull of everything Ghost owns: tags, authors, newsletters, navigation, posts and pages
+ * (drafts and scheduled included), upserted by Ghost id. Rows whose Ghost id no longer exists
+ * are deleted. A second run with nothing changed in Ghost reports only `unchanged`.
+ */
+export async function runFullSync(deps: SyncDeps): Promise<GhostSyncCounts> {
+  return recordRun(deps, 'full', async (counter) => {
+    await syncTaxonomy(deps, counter);
+    for (const type of ['post', 'page'] as const) {
+      let newest: string | null = null;
+      const seen: string[] = [];
+      for await (const item of deps.ghost.browse(type === 'post' ? 'posts' : 'pages', POST_PARAMS)) {
+        seen.push(item.id);
+        await applyPost(deps, type, item, counter);
+        if (!newest || item.updated_at > newest) newest = item.updated_at;
+      }
+      // Deletes honoured: a Ghost-owned row that Ghost no longer lists is gone there.
+      const gone = await deps.db
+        .select({ id: posts.id, status: posts.status })
+        .from(posts)
+        .where(
+          and(
+            eq(posts.type, type),
+            isNotNull(posts.ghostId),
+            seen.length ? notInArray(posts.ghostId, seen) : undefined,
+          ),
+        );
+      for (const row of gone) await deletePostRow(deps, row.id, type, row.status, counter);
+      if (newest) await setState(deps.db, cursorKey(type), { updatedAt: newest });
+    }
+  });
+}
+
+/**
+ * Safety-net pull: posts and pages updated since the stored cursor (Ghost's filter format,
+ * `>=` because Ghost keeps 1-second precision; unchanged rows are recognised and skipped),
+ * plus the small collections webhooks never report (authors, newsletters, navigation).
+ */
+export async function runIncrementalSync(deps: SyncDeps): Promise<GhostSyncCounts> {
+  return recordRun(deps, 'incremental', async (counter) => {
+    await syncTaxonomy(deps, counter);
+    for (const type of ['post', 'page'] as const) {
+      const cursor = (await getState(deps.db, cursorKey(type))) as { updatedAt?: string } | null;
+      const since = cursor?.updatedAt ? new Date(cursor.updatedAt) : new Date(0);
+      let newest = cursor?.updatedAt ?? null;
+      const params = { ...POST_PARAMS, filter: `updated_at:>='${ghostFilterDate(since)}'` };
+      for await (const item of deps.ghost.browse(type === 'post' ? 'posts' : 'pages', params)) {
+        await applyPost(deps, type, item, counter);
+        if (!newest || item.updated_at > newest) newest = item.updated_at;
+      }
+      if (newest) await setState(deps.db, cursorKey(type), { updatedAt: newest });
+    }
+  });
+}
+
+async function syncTaxonomy(deps: SyncDeps, counter: Counter) {
+  for await (const tag of deps.ghost.browse('tags', { limit: 'all' })) {
+    counter.add('tags', await upsertTag(deps.db, tag));
+  }
+  for await (const user of deps.ghost.browse('users', { limit: 'all' })) {
+    counter.add('authors', await upsertAuthor(deps.db, user));
+  }
+  for await (const newsletter of deps.ghost.browse('newsletters', { limit: 'all' })) {
+    counter.add('newsletters', await upsertNewsletter(deps.db, newsletter));
+  }
+  counter.add('navigation', await syncNavigation(deps.db, await deps.ghost.navigation()));
+}
+
+async function recordRun(
+  deps: SyncDeps,
+  kind: GhostSyncKind,
+  work: (counter: Counter) => Promise<void>,
+): Promise<GhostSyncCounts> {
+  const [run] = await deps.db.insert(ghostSyncRuns).values({ kind }).returning({ id: ghostSyncRuns.id });
+  const counter = new Counter();
+  try {
+    await work(counter);
+    await deps.db
+      .update(ghostSyncRuns)
+      .set({ status: 'succeeded', finishedAt: new Date(), counts: counter.counts })
+      .where(eq(ghostSyncRuns.id, run!.id));
+    deps.log.info({ kind, counts: counter.counts }, 'ghost sync finished');
+    return counter.counts;
+  } catch (err) {
+    await deps.db
+      .update(ghostSyncRuns)
+      .set({
+        status: 'failed',
+        finishedAt: new Date(),
+        counts: counter.counts,
+        error: (err as Error).message,
+      })
+      .where(eq(ghostSyncRuns.id, run!.id));
+    deps.log.error({ err, kind }, 'ghost sync failed');
+    throw err;
+  }
+}
+
+/**
+ * True when every value we would write equals what the row holds. Ghost's `updated_at` has
+ * 1-second precision (an add and a publish can share it), so equal timestamps alone do not
+ * prove a delivery is a repeat: the fields decide.
+ */
+function sameValues(row: Record<string, unknown>, values: Record<string, unknown>): boolean {
+  return Object.entries(values).every(([key, value]) => {
+    const current = row[key];
+    if (value instanceof Date || current instanceof Date) {
+      return (
+        (value === null && current === null) ||
+        (value instanceof Date && current instanceof Date && value.getTime() === current.getTime())
+      );
+    }
+    return (current ?? null) === (value ?? null);
+  });
+}
+
+function date(value: string | null | undefined): Date | null {
+  return value ? new Date(value) : null;
+}
+
+export async function upsertTag(db: DatabaseLike, tag: GhostTag): Promise<Outcome> {
+  const values = {
+    ghostId: tag.id,
+    slug: tag.slug,
+    name: tag.name,
+    description: tag.description ?? null,
+    visibility: tag.visibility === 'internal' ? ('internal' as const) : ('public' as const),
+    featureImage: tag.feature_image ?? null,
+    accentColor: tag.accent_color ?? null,
+    metaTitle: tag.meta_title ?? null,
+    metaDescription: tag.meta_description ?? null,
+    ogImage: tag.og_image ?? null,
+    ogTitle: tag.og_title ?? null,
+    ogDescription: tag.og_description ?? null,
+    twitterImage: tag.twitter_image ?? null,
+    twitterTitle: tag.twitter_title ?? null,
+    twitterDescription: tag.twitter_description ?? null,
+    canonicalUrl: tag.canonical_url ?? null,
+    ghostUpdatedAt: date(tag.updated_at),
+  };
+  const existing = await findByGhostIdOrSlug(db, tags, tag.id, tag.slug);
+  if (!existing) {
+    await db.insert(tags).values(values);
+    return 'created';
+  }
+  if (existing.ghostId === tag.id && sameValues(existing, values)) return 'unchanged';
+  await db.update(tags).set(values).where(eq(tags.id, existing.id));
+  return 'updated';
+}
+
+export async function upsertAuthor(db: DatabaseLike, author: GhostAuthor): Promise<Outcome> {
+  const values = {
+    ghostId: author.id,
+    slug: author.slug,
+    name: author.name,
+    email: author.email ?? null,
+    bio: author.bio ?? null,
+    profileImage: author.profile_image ?? null,
+    coverImage: author.cover_image ?? null,
+    website: author.website ?? null,
+    location: author.location ?? null,
+    facebook: author.facebook ?? null,
+    twitter: author.twitter ?? null,
+    metaTitle: author.meta_title ?? null,
+    metaDescription: author.meta_description ?? null,
+    ghostUpdatedAt: date(author.updated_at),
+  };
+  const existing = await findByGhostIdOrSlug(db, authors, author.id, author.slug);
+  if (!existing) {
+    await db.insert(authors).values(values);
+    return 'created';
+  }
+  // Authors embedded in posts carry fewer fields than /users/: compare only what they carry.
+  const { ghostUpdatedAt, ...rest } = values;
+  const comparable = ghostUpdatedAt ? values : rest;
+  if (existing.ghostId === author.id && sameValues(existing, comparable)) return 'unchanged';
+  await db.update(authors).set(comparable).where(eq(authors.id, existing.id));
+  return 'updated';
+}
+
+async function upsertNewsletter(db: DatabaseLike, n: GhostNewsletter): Promise<Outcome> {
+  const values = {
+    ghostId: n.id,
+    name: n.name,
+    slug: n.slug,
+    description: n.description ?? null,
+    status: n.status === 'archived' ? ('archived' as const) : ('active' as const),
+    visibility: n.visibility ?? 'members',
+    sortOrder: n.sort_order ?? 0,
+    subscribeOnSignup: n.subscribe_on_signup ?? false,
+    ghostUpdatedAt: date(n.updated_at),
+  };
+  const existing = await findByGhostIdOrSlug(db, newsletters, n.id, n.slug);
+  if (!existing) {
+    await db.insert(newsletters).values(values);
+    return 'created';
+  }
+  if (existing.ghostId === n.id && sameValues(existing, values)) return 'unchanged';
+  await db.update(newsletters).set(values).where(eq(newsletters.id, existing.id));
+  return 'updated';
+}
+
+/**
+ * Ghost's navigation is imported only when it changed in Ghost since the last import, so menus
+ * edited in the blog (integrations cannot write Ghost settings) are not overwritten each pull.
+ */
+async function syncNavigation(
+  db: DatabaseLike,
+  nav: { primary: GhostNavItem[]; secondary: GhostNavItem[] },
+): Promise<Outcome> {
+  const fingerprint = JSON.stringify(nav);
+  const last = (await getState(db, NAV_STATE_KEY)) as { fingerprint?: string } | null;
+  if (last?.fingerprint === fingerprint) return 'unchanged';
+  await db.transaction(async (tx) => {
+    await tx.delete(navigationItems);
+    const rows = [
+      ...nav.primary.map((item, i) => ({
+        menu: 'primary' as const,
+        label: item.label,
+        url: item.url,
+        sortOrder: i,
+      })),
+      ...nav.secondary.map((item, i) => ({
+        menu: 'secondary' as const,
+        label: item.label,
+        url: item.url,
+        sortOrder: i,
+      })),
+    ];
+    if (rows.length) await tx.insert(navigationItems).values(rows);
+    await setState(tx, NAV_STATE_KEY, { fingerprint });
+  });
+  return last ? 'updated' : 'created';
+}
+
+function toStatus(status: string | undefined): PostStatus {
+  return status === 'published' || status === 'scheduled' || status === 'sent' ? status : 'draft';
+}
+
+function toVisibility(v: string | undefined): PostVisibility {
+  return v === 'members' || v === 'paid' || v === 'tiers' ? v : 'public';
+}
+
+/**
+ * Upserts one post or page and its tags and authors; idempotent by Ghost's `updated_at` (an
+ * echo of our own write-back carries the `updated_at` we stored, so it is `unchanged`).
+ */
+export async function applyPost(deps: SyncDeps, type: PostType, item: GhostPost, counter: Counter) {
+  const outcome = await deps.db.transaction(async (tx) => {
+    const [existing] = await tx.select().from(posts).where(eq(posts.ghostId, item.id)).limit(1);
+    // An older delivery (Ghost retries, out-of-order webhooks) never overwrites newer content.
+    if (existing?.ghostUpdatedAt && new Date(item.updated_at) < existing.ghostUpdatedAt) {
+      return { outcome: 'unchanged' as const, postId: existing.id, before: existing.status };
+    }
+    for (const tag of item.tags ?? []) await upsertTag(tx, tag);
+    for (const author of item.authors ?? []) await upsertAuthor(tx, author);
+    const authorRows = item.authors?.length
+      ? await tx
+          .select({ id: authors.id, ghostId: authors.ghostId })
+          .from(authors)
+          .where(
+            inArray(
+              authors.ghostId,
+              item.authors.map((a) => a.id),
+            ),
+          )
+      : [];
+    const tagRows = item.tags?.length
+      ? await tx
+          .select({ id: tags.id, ghostId: tags.ghostId })
+          .from(tags)
+          .where(
+            inArray(
+              tags.ghostId,
+              item.tags.map((t) => t.id),
+            ),
+          )
+      : [];
+    const authorIds = (item.authors ?? []).map((a) => authorRows.find((r) => r.ghostId === a.id)!.id);
+    const tagIds = (item.tags ?? []).map((t) => tagRows.find((r) => r.ghostId === t.id)!.id);
+    const values = {
+      ghostId: item.id,
+      ...(item.uuid ? { uuid: item.uuid } : {}),
+      type,
+      slug: item.slug,
+      title: item.title,
+      html: sanitizePostHtml(item.html),
+      plaintext: item.plaintext ?? null,
+      // Webhook payloads omit the editor source; keep what a full pull stored.
+      ...(item.lexical !== undefined ? { lexical: item.lexical } : {}),
+      ...(item.mobiledoc !== undefined ? { mobiledoc: item.mobiledoc } : {}),
+      excerpt: item.excerpt ?? item.custom_excerpt ?? null,
+      customExcerpt: item.custom_excerpt ?? null,
+      featureImage: item.feature_image ?? null,
+      featureImageAlt: item.feature_image_alt ?? null,
+      featureImageCaption: item.feature_image_caption ?? null,
+      status: toStatus(item.status),
+      visibility: toVisibility(item.visibility),
+      featured: item.featured ?? false,
+      ...(item.show_title_and_feature_image !== undefined
+        ? { showTitleAndFeatureImage: item.show_title_and_feature_image }
+        : {}),
+      customTemplate: item.custom_template ?? null,
+      publishedAt: date(item.published_at),
+      ghostUpdatedAt: new Date(item.updated_at),
+      readingTime: item.reading_time ?? null,
+      metaTitle: item.meta_title ?? null,
+      metaDescription: item.meta_description ?? null,
+      ogImage: item.og_image ?? null,
+      ogTitle: item.og_title ?? null,
+      ogDescription: item.og_description ?? null,
+      twitterImage: item.twitter_image ?? null,
+      twitterTitle: item.twitter_title ?? null,
+      twitterDescription: item.twitter_description ?? null,
+      canonicalUrl: item.canonical_url ?? null,
+      primaryAuthorId: authorIds[0] ?? null,
+      ...(item.created_at ? { createdAt: new Date(item.created_at) } : {}),
+    };
+    let postId: number;
+    let before: PostStatus | null = null;
+    let result: Outcome;
+    if (
+      existing &&
+      sameValues(existing, values) &&
+      (await sameJoins(tx, existing.id, tagIds, authorIds, item))
+    ) {
+      return { outcome: 'unchanged' as const, postId: existing.id, before: existing.status };
+    }
+    if (existing) {
+      await tx.update(posts).set(values).where(eq(posts.id, existing.id));
+      postId = existing.id;
+      before = existing.status;
+      result = 'updated';
+    } else {
+      // A local row with the same slug and no Ghost id (e.g. demo content) is adopted.
+      const [local] = await tx
+        .select({ id: posts.id, status: posts.status })
+        .from(posts)
+        .where(and(eq(posts.type, type), eq(posts.slug, item.slug), isNull(posts.ghostId)))
+        .limit(1);
+      if (local) {
+        await tx.update(posts).set(values).where(eq(posts.id, local.id));
+        postId = local.id;
+        before = local.status;
+        result = 'updated';
+      } else {
+        const [inserted] = await tx.insert(posts).values(values).returning({ id: posts.id });
+        postId = inserted!.id;
+        result = 'created';
+      }
+    }
+    if (item.tags) {
+      await tx.delete(postsTags).where(eq(postsTags.postId, postId));
+      if (tagIds.length) {
+        await tx.insert(postsTags).values(tagIds.map((tagId, sortOrder) => ({ postId, tagId, sortOrder })));
+      }
+    }
+    if (item.authors) {
+      await tx.delete(postsAuthors).where(eq(postsAuthors.postId, postId));
+      if (authorIds.length) {
+        await tx
+          .insert(postsAuthors)
+          .values(authorIds.map((authorId, sortOrder) => ({ postId, authorId, sortOrder })));
+      }
+    }
+    return { outcome: result, postId, before, after: values.status };
+  });
+  counter.add(type === 'post' ? 'posts' : 'pages', outcome.outcome);
+  if (outcome.outcome !== 'unchanged' && deps.onPostChanged) {
+    await deps.onPostChanged({
+      postId: outcome.postId,
+      type,
+      outcome: outcome.outcome,
+      before: outcome.before,
+      after: 'after' in outcome ? (outcome.after ?? null) : null,
+    });
+  }
+}
+
+export async function deletePostRow(
+  deps: SyncDeps,
+  postId: number,
+  type: PostType,
+  before: PostStatus,
+  counter: Counter,
+) {
+  await deps.db.delete(posts).where(eq(posts.id, postId));
+  counter.add(type === 'post' ? 'posts' : 'pages', 'deleted');
+  await deps.onPostChanged?.({ postId, type, outcome: 'deleted', before, after: null });
+}
+
+async function sameJoins(
+  db: DatabaseLike,
+  postId: number,
+  tagIds: number[],
+  authorIds: number[],
+  item: GhostPost,
+): Promise<boolean> {
+  if (item.tags) {
+    const rows = await db
+      .select()
+      .from(postsTags)
+      .where(eq(postsTags.postId, postId))
+      .orderBy(postsTags.sortOrder);
+    if (rows.map((r) => r.tagId).join() !== tagIds.join()) return false;
+  }
+  if (item.authors) {
+    const rows = await db
+      .select()
+      .from(postsAuthors)
+      .where(eq(postsAuthors.postId, postId))
+      .orderBy(postsAuthors.sortOrder);
+    if (rows.map((r) => r.authorId).join() !== authorIds.join()) return false;
+  }
+  return true;
+}
+
+async function findByGhostIdOrSlug<T extends typeof tags | typeof authors | typeof newsletters>(
+  db: DatabaseLike,
+  table: T,
+  ghostId: string,
+  slug: string,
+) {
+  const byId = await db
+    .select()
+    .from(table as typeof tags)
+    .where(eq((table as typeof tags).ghostId, ghostId))
+    .limit(1);
+  if (byId[0]) return byId[0] as unknown as T['$inferSelect'];
+  const bySlug = await db
+    .select()
+    .from(table as typeof tags)
+    .where(eq((table as typeof tags).slug, slug))
+    .limit(1);
+  return bySlug[0] as unknown as T['$inferSelect'] | undefined;
+}
+
+async function getState(db: DatabaseLike, key: string): Promise<unknown> {
+  const [row] = await db.select().from(ghostSyncState).where(eq(ghostSyncState.key, key)).limit(1);
+  return row?.value ?? null;
+}
+
+async function setState(db: DatabaseLike, key: string, value: unknown) {
+  await db
+    .insert(ghostSyncState)
+    .values({ key, value, lastSyncedAt: new Date() })
+    .onConflictDoUpdate({ target: ghostSyncState.key, set: { value, lastSyncedAt: new Date() } });
+}

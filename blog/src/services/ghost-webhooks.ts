@@ -1,0 +1,201 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Database, DatabaseLike } from '@rose-ash/shared/db/client.ts';
+import {
+  ghostMemberLinks,
+  ghostWebhookEvents,
+  newsletterSubscriptions,
+  newsletters,
+  posts,
+  tags,
+  users,
+} from '@rose-ash/shared/db/schema/index.ts';
+import { and, asc, eq, isNull, lt } from 'drizzle-orm';
+import { z } from 'zod';
+import { ghostMemberSchema, ghostPostSchema, ghostTagSchema } from './ghost-client.ts';
+import { applyPost, Counter, deletePostRow, type SyncDeps, upsertTag } from './ghost-sync.ts';
+
+/** Ghost signs `rawBody + t`; deliveries older (or newer) than this are refused as replays. */
+export const SIGNATURE_TOLERANCE_MS = 5 * 60 * 1000;
+
+export type SignatureCheck =
+  | { ok: true }
+  | { ok: false; reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
+
+/**
+ * Verifies `X-Ghost-Signature: sha256=<hex>, t=<unix ms>` where
+ * `hex = HMAC_SHA256(secret, rawBody + t)`, in constant time, with a timestamp window.
+ */
+export function verifyGhostSignature(
+  rawBody: string,
+  header: string | undefined,
+  secret: string,
+  now = Date.now(),
+): SignatureCheck {
+  if (!header) return { ok: false, reason: 'missing' };
+  const match = /^sha256=([0-9a-f]{64}),\s*t=(\d{10,16})$/i.exec(header.trim());
+  if (!match) return { ok: false, reason: 'malformed' };
+  const [, hex, t] = match as unknown as [string, string, string];
+  if (Math.abs(now - Number(t)) > SIGNATURE_TOLERANCE_MS) return { ok: false, reason: 'stale' };
+  const expected = createHmac('sha256', secret)
+    .update(rawBody + t)
+    .digest();
+  const given = Buffer.from(hex, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? { ok: true }
+    : { ok: false, reason: 'mismatch' };
+}
+
+/** `{ post: { current, previous } }` and friends; `site.changed` sends `{}`. */
+export function describeWebhook(payload: Record<string, unknown>): string {
+  const key = Object.keys(payload).find((k) => k !== 'event');
+  if (typeof payload.event === 'string') return payload.event;
+  if (!key) return 'site.changed';
+  const body = payload[key] as { current?: Record<string, unknown> } | undefined;
+  const deleted = body?.current && Object.keys(body.current).length === 0;
+  return `${key}.${deleted ? 'deleted' : 'changed'}`;
+}
+
+export async function storeWebhook(db: Database, payload: Record<string, unknown>): Promise<number> {
+  const [row] = await db
+    .insert(ghostWebhookEvents)
+    .values({ event: describeWebhook(payload), payload })
+    .returning({ id: ghostWebhookEvents.id });
+  return row!.id;
+}
+
+const changeSchema = z.object({
+  current: z.record(z.string(), z.unknown()),
+  previous: z.record(z.string(), z.unknown()).optional(),
+});
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Applies stored deliveries in arrival order, one row at a time (`SKIP LOCKED`, so two replicas
+ * never apply the same one). Idempotent: the state in each payload is compared with ours by
+ * Ghost's `updated_at`, so a retried or echoed delivery changes nothing.
+ */
+export async function processStoredWebhooks(
+  deps: SyncDeps & { onSiteChanged?: () => Promise<void> },
+): Promise<number> {
+  let processed = 0;
+  for (;;) {
+    const done = await deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select()
+        .from(ghostWebhookEvents)
+        .where(and(isNull(ghostWebhookEvents.processedAt), lt(ghostWebhookEvents.attempts, MAX_ATTEMPTS)))
+        .orderBy(asc(ghostWebhookEvents.id))
+        .limit(1)
+        .for('update', { skipLocked: true });
+      if (!row) return false;
+      try {
+        // A savepoint: a failing delivery rolls back alone and the claim can still record it.
+        await tx.transaction((sp) =>
+          applyWebhook({ ...deps, db: sp }, row.payload as Record<string, unknown>),
+        );
+        await tx
+          .update(ghostWebhookEvents)
+          .set({ processedAt: new Date(), attempts: row.attempts + 1, error: null })
+          .where(eq(ghostWebhookEvents.id, row.id));
+      } catch (err) {
+        deps.log.warn({ err, event: row.event, id: row.id }, 'ghost webhook failed; will retry');
+        await tx
+          .update(ghostWebhookEvents)
+          .set({ attempts: row.attempts + 1, error: (err as Error).message })
+          .where(eq(ghostWebhookEvents.id, row.id));
+      }
+      return true;
+    });
+    if (!done) return processed;
+    processed++;
+  }
+}
+
+async function applyWebhook(
+  deps: SyncDeps & { onSiteChanged?: () => Promise<void> },
+  payload: Record<string, unknown>,
+) {
+  const counter = new Counter();
+  const key = Object.keys(payload).find((k) => k !== 'event');
+  if (!key) {
+    await deps.onSiteChanged?.();
+    return;
+  }
+  const change = changeSchema.parse(payload[key]);
+  const deleted = Object.keys(change.current).length === 0;
+  switch (key) {
+    case 'post':
+    case 'page': {
+      const type = key;
+      if (deleted) {
+        const previous = ghostPostSchema.pick({ id: true }).parse(change.previous);
+        const [row] = await deps.db
+          .select({ id: posts.id, status: posts.status })
+          .from(posts)
+          .where(eq(posts.ghostId, previous.id));
+        if (row) await deletePostRow(deps, row.id, type, row.status, counter);
+        return;
+      }
+      await applyPost(deps, type, ghostPostSchema.parse(change.current), counter);
+      return;
+    }
+    case 'tag': {
+      if (deleted) {
+        const previous = ghostTagSchema.pick({ id: true }).parse(change.previous);
+        await deps.db.delete(tags).where(eq(tags.ghostId, previous.id));
+        return;
+      }
+      await upsertTag(deps.db, ghostTagSchema.parse(change.current));
+      return;
+    }
+    case 'member': {
+      await applyMember(deps.db, deleted ? null : ghostMemberSchema.parse(change.current), change.previous);
+      return;
+    }
+    default:
+      deps.log.info({ key }, 'ghost webhook for a resource we do not mirror');
+  }
+}
+
+/**
+ * Members are Ghost's newsletter subscribers. A member whose e-mail matches one of our users
+ * is linked to them, and their newsletter set mirrored into newsletter_subscriptions.
+ */
+async function applyMember(
+  db: DatabaseLike,
+  member: z.infer<typeof ghostMemberSchema> | null,
+  previous: Record<string, unknown> | undefined,
+) {
+  const email = (member?.email ?? (previous?.email as string | undefined))?.toLowerCase();
+  if (!email) return;
+  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
+  if (!user) return;
+  await db.transaction(async (tx) => {
+    if (!member) {
+      await tx.delete(ghostMemberLinks).where(eq(ghostMemberLinks.userId, user.id));
+      await tx
+        .update(newsletterSubscriptions)
+        .set({ subscribed: false, syncedAt: new Date() })
+        .where(eq(newsletterSubscriptions.userId, user.id));
+      return;
+    }
+    await tx
+      .insert(ghostMemberLinks)
+      .values({ userId: user.id, ghostMemberId: member.id })
+      .onConflictDoUpdate({ target: ghostMemberLinks.userId, set: { ghostMemberId: member.id } });
+    if (!member.newsletters) return;
+    const subscribedGhostIds = member.newsletters.map((n) => n.id);
+    const all = await tx.select({ id: newsletters.id, ghostId: newsletters.ghostId }).from(newsletters);
+    for (const n of all) {
+      const subscribed = !!n.ghostId && subscribedGhostIds.includes(n.ghostId);
+      await tx
+        .insert(newsletterSubscriptions)
+        .values({ userId: user.id, newsletterId: n.id, subscribed, syncedAt: new Date() })
+        .onConflictDoUpdate({
+          target: [newsletterSubscriptions.userId, newsletterSubscriptions.newsletterId],
+          set: { subscribed, syncedAt: new Date() },
+        });
+    }
+  });
+}
