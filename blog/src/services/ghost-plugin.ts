@@ -1,8 +1,11 @@
+import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createGhostClient, type GhostClient } from './ghost-client.ts';
 import { type PostChange, runFullSync, runIncrementalSync, type SyncDeps } from './ghost-sync.ts';
 import { processStoredWebhooks } from './ghost-webhooks.ts';
+
+export type PostChangeListener = (change: PostChange, db: DatabaseLike) => Promise<void>;
 
 /** Advisory lock key: the periodic pull runs on one replica at a time. */
 const SAFETY_NET_LOCK = 7_461_101;
@@ -17,7 +20,7 @@ export interface GhostSync {
   /** Applies stored webhook deliveries; resolves when none are left (single flight). */
   drainWebhooks(): Promise<void>;
   /** Listeners for changed posts (page-cache purge, fediverse activities). */
-  onPostChanged(listener: (change: PostChange) => Promise<void>): void;
+  onPostChanged(listener: PostChangeListener): void;
 }
 
 declare module 'fastify' {
@@ -39,13 +42,13 @@ export const ghostPlugin = fp(
       return;
     }
     const client = createGhostClient({ url: ghostConfig.url, adminApiKey: ghostConfig.adminApiKey });
-    const listeners: ((change: PostChange) => Promise<void>)[] = [];
+    const listeners: PostChangeListener[] = [];
     const deps = (): SyncDeps => ({
       db: app.db.db,
       ghost: client,
       log: app.log,
-      onPostChanged: async (change) => {
-        for (const l of listeners) await l(change);
+      onPostChanged: async (change, db) => {
+        for (const l of listeners) await l(change, db);
       },
     });
     let draining: Promise<void> | null = null;

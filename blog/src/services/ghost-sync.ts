@@ -7,6 +7,7 @@ import {
   ghostSyncState,
   navigationItems,
   newsletters,
+  type Post,
   type PostStatus,
   type PostType,
   type PostVisibility,
@@ -36,11 +37,13 @@ export interface SyncDeps {
   ghost: GhostClient;
   log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
   /** Called with what changed, so the caller can purge caches and emit activities. */
-  onPostChanged?: (change: PostChange) => Promise<void>;
+  onPostChanged?: (change: PostChange, db: DatabaseLike) => Promise<void>;
 }
 
 export interface PostChange {
   postId: number;
+  /** The row as it is now (for deletes: as it was). */
+  post: Post;
   type: PostType;
   outcome: Outcome;
   /** Status before and after, to tell publish / update / unpublish apart. */
@@ -323,6 +326,15 @@ export async function applyPost(deps: SyncDeps, type: PostType, item: GhostPost,
     if (existing?.ghostUpdatedAt && new Date(item.updated_at) < existing.ghostUpdatedAt) {
       return { outcome: 'unchanged' as const, postId: existing.id, before: existing.status };
     }
+    // Ghost's echo of our own write-back (same `updated_at` as the PUT answered): a no-op.
+    const echo = (await getState(tx, `echo:${item.id}`)) as { updatedAt?: string } | null;
+    if (
+      existing &&
+      echo?.updatedAt &&
+      new Date(echo.updatedAt).getTime() === new Date(item.updated_at).getTime()
+    ) {
+      return { outcome: 'unchanged' as const, postId: existing.id, before: existing.status };
+    }
     for (const tag of item.tags ?? []) await upsertTag(tx, tag);
     for (const author of item.authors ?? []) await upsertAuthor(tx, author);
     const authorRows = item.authors?.length
@@ -438,13 +450,18 @@ export async function applyPost(deps: SyncDeps, type: PostType, item: GhostPost,
   });
   counter.add(type === 'post' ? 'posts' : 'pages', outcome.outcome);
   if (outcome.outcome !== 'unchanged' && deps.onPostChanged) {
-    await deps.onPostChanged({
-      postId: outcome.postId,
-      type,
-      outcome: outcome.outcome,
-      before: outcome.before,
-      after: 'after' in outcome ? (outcome.after ?? null) : null,
-    });
+    const [row] = await deps.db.select().from(posts).where(eq(posts.id, outcome.postId));
+    await deps.onPostChanged(
+      {
+        postId: outcome.postId,
+        post: row!,
+        type,
+        outcome: outcome.outcome,
+        before: outcome.before,
+        after: 'after' in outcome ? (outcome.after ?? null) : null,
+      },
+      deps.db,
+    );
   }
 }
 
@@ -455,9 +472,10 @@ export async function deletePostRow(
   before: PostStatus,
   counter: Counter,
 ) {
-  await deps.db.delete(posts).where(eq(posts.id, postId));
+  const [row] = await deps.db.delete(posts).where(eq(posts.id, postId)).returning();
   counter.add(type === 'post' ? 'posts' : 'pages', 'deleted');
-  await deps.onPostChanged?.({ postId, type, outcome: 'deleted', before, after: null });
+  if (row)
+    await deps.onPostChanged?.({ postId, post: row, type, outcome: 'deleted', before, after: null }, deps.db);
 }
 
 async function sameJoins(

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { publishDuePosts } from './editor-service.ts';
+import type { PublishingDeps } from './publishing-service.ts';
+import { afterChange } from './publishing-service.ts';
+
+const SCHEDULER_LOCK = 7_461_102;
+const SCHEDULER_INTERVAL_MS = 60 * 1000;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    blogPublishing: {
+      /** Publishes scheduled posts whose time has come (and announces them); returns how many. */
+      publishDue(now?: Date): Promise<number>;
+    };
+  }
+}
+
+/**
+ * What happens around a post changing, wherever the change came from (editor, Ghost, the
+ * scheduler): uploaded media served from the media volume, Ghost-side changes purged and
+ * announced like local ones, and scheduled posts published on time by one replica.
+ */
+export const publishingPlugin = fp(
+  async (app: FastifyInstance) => {
+    mkdirSync(app.config.paths.media, { recursive: true });
+    await app.register(fastifyStatic, {
+      root: app.config.paths.media,
+      prefix: '/media/',
+      decorateReply: false,
+      maxAge: app.config.isProduction ? '30d' : 0,
+      immutable: app.config.isProduction,
+      // Uploaded files are images named by us; never list folders or serve dotfiles.
+      index: false,
+      dotfiles: 'deny',
+    });
+
+    const federation = (): PublishingDeps['federation'] =>
+      (app as unknown as { services?: { federation?: PublishingDeps['federation'] } }).services?.federation ??
+      null;
+
+    app.ghostSync?.onPostChanged(async (change, db) => {
+      const post = change.outcome === 'deleted' ? { ...change.post, status: 'draft' as const } : change.post;
+      await afterChange(
+        { db, cache: app.cache, config: app.config, federation: federation() },
+        post,
+        change.before,
+        change.post.slug,
+      );
+    });
+
+    const publishDue = async (now = new Date()) => {
+      const result = await app.db.withAdvisoryLock(
+        SCHEDULER_LOCK,
+        () =>
+          app.db.db.transaction(async (tx) => {
+            const due = await publishDuePosts(tx, now);
+            for (const post of due) {
+              await afterChange(
+                { db: tx, cache: app.cache, config: app.config, federation: federation() },
+                post,
+                'scheduled',
+                post.slug,
+              );
+            }
+            return due.length;
+          }),
+        { wait: false },
+      );
+      return result.acquired ? result.value : 0;
+    };
+    app.decorate('blogPublishing', { publishDue });
+
+    if (app.config.env !== 'test') {
+      const timer = setInterval(() => {
+        publishDue().catch((err) => app.log.error({ err }, 'scheduled publishing failed'));
+      }, SCHEDULER_INTERVAL_MS);
+      timer.unref();
+      app.addHook('onClose', async () => clearInterval(timer));
+    }
+  },
+  { name: 'blog-publishing', dependencies: ['blog-ghost-sync'], fastify: '5.x' },
+);

@@ -1,0 +1,220 @@
+import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
+import { authors, posts, postsAuthors, postsTags, tags } from '@rose-ash/shared/db/schema/index.ts';
+import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+
+/** A published post as the reader pages, feeds and sitemap show it. */
+export interface ReaderPost {
+  id: number;
+  type: 'post' | 'page';
+  slug: string;
+  title: string;
+  html: string | null;
+  plaintext: string | null;
+  excerpt: string | null;
+  featureImage: string | null;
+  featureImageAlt: string | null;
+  publishedAt: Date | null;
+  updatedAt: Date;
+  readingTime: number;
+  metaTitle: string | null;
+  metaDescription: string | null;
+  ogImage: string | null;
+  twitterImage: string | null;
+  canonicalUrl: string | null;
+  author: { slug: string; name: string } | null;
+  tags: { slug: string; name: string }[];
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pages: number;
+  total: number;
+}
+
+/** Words per minute used for reading time when Ghost did not supply one. */
+const WORDS_PER_MINUTE = 265;
+
+const isLive = () => and(eq(posts.status, 'published'), lte(posts.publishedAt, sql`now()`));
+
+/**
+ * Published posts, newest first, optionally within a tag or an author; public tags only
+ * (Ghost's `#internal` tags never show to readers).
+ */
+export async function listPublishedPosts(
+  db: DatabaseLike,
+  options: { page?: number; perPage?: number; tagSlug?: string; authorSlug?: string } = {},
+): Promise<Page<ReaderPost>> {
+  const perPage = options.perPage ?? 10;
+  const page = Math.max(1, options.page ?? 1);
+  const filters = [eq(posts.type, 'post'), isLive()];
+  if (options.tagSlug) {
+    filters.push(
+      inArray(
+        posts.id,
+        db
+          .select({ id: postsTags.postId })
+          .from(postsTags)
+          .innerJoin(tags, eq(tags.id, postsTags.tagId))
+          .where(eq(tags.slug, options.tagSlug)),
+      ),
+    );
+  }
+  if (options.authorSlug) {
+    filters.push(
+      inArray(
+        posts.id,
+        db
+          .select({ id: postsAuthors.postId })
+          .from(postsAuthors)
+          .innerJoin(authors, eq(authors.id, postsAuthors.authorId))
+          .where(eq(authors.slug, options.authorSlug)),
+      ),
+    );
+  }
+  const where = and(...filters);
+  const total = await db.$count(posts, where);
+  const rows = await db
+    .select()
+    .from(posts)
+    .where(where)
+    .orderBy(desc(posts.publishedAt), desc(posts.id))
+    .limit(perPage)
+    .offset((page - 1) * perPage);
+  return { items: await decorate(db, rows), page, pages: Math.max(1, Math.ceil(total / perPage)), total };
+}
+
+/** Every published post and page (sitemap, site-wide RSS), newest first. */
+export async function listAllPublished(db: DatabaseLike, limit?: number): Promise<ReaderPost[]> {
+  const query = db.select().from(posts).where(isLive()).orderBy(desc(posts.publishedAt), desc(posts.id));
+  return decorate(db, limit ? await query.limit(limit) : await query);
+}
+
+export async function getPublished(
+  db: DatabaseLike,
+  type: 'post' | 'page',
+  slug: string,
+): Promise<ReaderPost | null> {
+  const rows = await db
+    .select()
+    .from(posts)
+    .where(and(eq(posts.type, type), eq(posts.slug, slug), isLive()))
+    .limit(1);
+  return (await decorate(db, rows))[0] ?? null;
+}
+
+export async function getTag(db: DatabaseLike, slug: string) {
+  const [tag] = await db
+    .select()
+    .from(tags)
+    .where(and(eq(tags.slug, slug), eq(tags.visibility, 'public')))
+    .limit(1);
+  return tag ?? null;
+}
+
+export async function getAuthor(db: DatabaseLike, slug: string) {
+  const [author] = await db.select().from(authors).where(eq(authors.slug, slug)).limit(1);
+  return author ?? null;
+}
+
+export async function listPublicTags(db: DatabaseLike) {
+  return db.select().from(tags).where(eq(tags.visibility, 'public')).orderBy(tags.name);
+}
+
+export async function listAuthors(db: DatabaseLike) {
+  return db.select().from(authors).orderBy(authors.name);
+}
+
+export interface SearchHit {
+  post: ReaderPost;
+  /** HTML with matches wrapped in <mark>; everything else escaped by Postgres' ts_headline input. */
+  snippet: string;
+}
+
+/**
+ * Full-text search over published posts and pages (weighted tsvector + GIN), ranked, with
+ * highlighted snippets. The query is parsed with websearch_to_tsquery, so any input is safe.
+ */
+export async function searchPublished(
+  db: DatabaseLike,
+  q: string,
+  options: { page?: number; perPage?: number } = {},
+): Promise<Page<SearchHit>> {
+  const perPage = options.perPage ?? 10;
+  const page = Math.max(1, options.page ?? 1);
+  const query = sql`websearch_to_tsquery('english', ${q})`;
+  const where = and(isLive(), sql`${posts.search} @@ ${query}`);
+  const total = await db.$count(posts, where);
+  const rows = await db
+    .select({
+      post: posts,
+      // The plaintext is escaped before highlighting so a post's text can never inject markup.
+      snippet: sql<string>`ts_headline('english', replace(replace(replace(coalesce(${posts.plaintext}, ''), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), ${query}, 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2')`,
+    })
+    .from(posts)
+    .where(where)
+    .orderBy(sql`ts_rank(${posts.search}, ${query}) desc`, desc(posts.publishedAt))
+    .limit(perPage)
+    .offset((page - 1) * perPage);
+  const decorated = await decorate(
+    db,
+    rows.map((r) => r.post),
+  );
+  return {
+    items: decorated.map((post, i) => ({ post, snippet: rows[i]!.snippet })),
+    page,
+    pages: Math.max(1, Math.ceil(total / perPage)),
+    total,
+  };
+}
+
+type PostRow = typeof posts.$inferSelect;
+
+async function decorate(db: DatabaseLike, rows: PostRow[]): Promise<ReaderPost[]> {
+  if (!rows.length) return [];
+  const ids = rows.map((r) => r.id);
+  const tagRows = await db
+    .select({ postId: postsTags.postId, slug: tags.slug, name: tags.name })
+    .from(postsTags)
+    .innerJoin(tags, eq(tags.id, postsTags.tagId))
+    .where(and(inArray(postsTags.postId, ids), eq(tags.visibility, 'public')))
+    .orderBy(postsTags.sortOrder);
+  const authorIds = rows.map((r) => r.primaryAuthorId).filter((id): id is number => id !== null);
+  const authorRows = authorIds.length
+    ? await db
+        .select({ id: authors.id, slug: authors.slug, name: authors.name })
+        .from(authors)
+        .where(inArray(authors.id, authorIds))
+    : [];
+  return rows.map((r) => {
+    const author = authorRows.find((a) => a.id === r.primaryAuthorId);
+    const words = (r.plaintext ?? '').split(/\s+/).filter(Boolean).length;
+    return {
+      id: r.id,
+      type: r.type,
+      slug: r.slug,
+      title: r.title,
+      html: r.html,
+      plaintext: r.plaintext,
+      excerpt: r.customExcerpt ?? r.excerpt ?? (r.plaintext ? truncate(r.plaintext, 200) : null),
+      featureImage: r.featureImage,
+      featureImageAlt: r.featureImageAlt,
+      publishedAt: r.publishedAt,
+      updatedAt: r.updatedAt,
+      readingTime: r.readingTime ?? Math.max(1, Math.round(words / WORDS_PER_MINUTE)),
+      metaTitle: r.metaTitle,
+      metaDescription: r.metaDescription,
+      ogImage: r.ogImage,
+      twitterImage: r.twitterImage,
+      canonicalUrl: r.canonicalUrl,
+      author: author ? { slug: author.slug, name: author.name } : null,
+      tags: tagRows.filter((t) => t.postId === r.id).map(({ slug, name }) => ({ slug, name })),
+    };
+  });
+}
+
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max - 20))}…`;
+}
