@@ -130,7 +130,7 @@ describe('post editor', () => {
       .from(apActivities)
       .where(eq(apActivities.type, 'Create'))
       .orderBy(desc(apActivities.id));
-    const object = (activity?.object as { object?: Record<string, unknown> }).object!;
+    const object = (activity!.object as { object: Record<string, unknown> }).object;
     expect(object).toMatchObject({ type: 'Article', name: 'Editor test post', summary: 'Short' });
     expect(object.url).toBe(`${t.config.apps.blog.publicUrl}/editor-test-post/`);
   });
@@ -294,7 +294,7 @@ describe('write-back to Ghost', () => {
     expect(res.statusCode).toBe(303);
     const put = stub.requests.find((r) => r.method === 'PUT' && r.path === `/posts/${post!.ghostId}/`);
     expect(put?.query.get('source')).toBe('html');
-    const sent = (put?.body?.posts as Record<string, unknown>[])[0]!;
+    const sent = (put!.body!.posts as Record<string, unknown>[])[0]!;
     expect(new Date(sent.updated_at as string).getTime()).toBe(post!.ghostUpdatedAt!.getTime());
     expect(sent.html).toBe('<p>Edited here</p>');
     expect(put?.query.get('newsletter')).toBeNull();
