@@ -8,6 +8,8 @@ import { afterChange } from './publishing-service.ts';
 
 const SCHEDULER_LOCK = 7_461_102;
 const SCHEDULER_INTERVAL_MS = 60 * 1000;
+/** Posts first seen by a sync are announced only if published this recently. */
+const BACKFILL_ANNOUNCE_WINDOW_MS = 48 * 60 * 60 * 1000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,8 +45,13 @@ export const publishingPlugin = fp(
 
     app.ghostSync?.onPostChanged(async (change, db) => {
       const post = change.outcome === 'deleted' ? { ...change.post, status: 'draft' as const } : change.post;
+      // A first import of an existing Ghost blog must not re-announce its whole archive.
+      const isBackfill =
+        change.before === null &&
+        !!post.publishedAt &&
+        Date.now() - post.publishedAt.getTime() > BACKFILL_ANNOUNCE_WINDOW_MS;
       await afterChange(
-        { db, cache: app.cache, config: app.config, federation: federation() },
+        { db, cache: app.cache, config: app.config, federation: isBackfill ? null : federation() },
         post,
         change.before,
         change.post.slug,
