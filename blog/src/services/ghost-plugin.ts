@@ -1,6 +1,7 @@
 import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { blogSettings } from '../settings.ts';
 import { createGhostClient, type GhostClient } from './ghost-client.ts';
 import { type PostChange, runFullSync, runIncrementalSync, type SyncDeps } from './ghost-sync.ts';
 import { processStoredWebhooks } from './ghost-webhooks.ts';
@@ -9,7 +10,6 @@ export type PostChangeListener = (change: PostChange, db: DatabaseLike) => Promi
 
 /** Advisory lock key: the periodic pull runs on one replica at a time. */
 const SAFETY_NET_LOCK = 7_461_101;
-const SAFETY_NET_INTERVAL_MS = 10 * 60 * 1000;
 
 export interface GhostSync {
   client: GhostClient;
@@ -92,9 +92,10 @@ export const ghostPlugin = fp(
     app.decorate('ghostSync', sync);
 
     if (app.config.env !== 'test') {
+      const intervalMs = blogSettings(app.config).ghost_safety_net_minutes * 60 * 1000;
       const timer = setInterval(() => {
         sync.runSafetyNet().catch((err) => app.log.error({ err }, 'ghost safety-net pull failed'));
-      }, SAFETY_NET_INTERVAL_MS);
+      }, intervalMs);
       timer.unref();
       app.addHook('onClose', async () => clearInterval(timer));
     }

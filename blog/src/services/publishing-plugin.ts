@@ -2,14 +2,13 @@ import { mkdirSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { blogSettings } from '../settings.ts';
 import { publishDuePosts } from './editor-service.ts';
 import type { PublishingDeps } from './publishing-service.ts';
 import { afterChange } from './publishing-service.ts';
 
 const SCHEDULER_LOCK = 7_461_102;
 const SCHEDULER_INTERVAL_MS = 60 * 1000;
-/** Posts first seen by a sync are announced only if published this recently. */
-const BACKFILL_ANNOUNCE_WINDOW_MS = 48 * 60 * 60 * 1000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,6 +38,8 @@ export const publishingPlugin = fp(
       dotfiles: 'deny',
     });
 
+    // Posts first seen by a sync are announced only if published this recently.
+    const announceWindowMs = blogSettings(app.config).announce_window_hours * 60 * 60 * 1000;
     const federation = (): PublishingDeps['federation'] =>
       (app as unknown as { services?: { federation?: PublishingDeps['federation'] } }).services?.federation ??
       null;
@@ -49,7 +50,7 @@ export const publishingPlugin = fp(
       const isBackfill =
         change.before === null &&
         !!post.publishedAt &&
-        Date.now() - post.publishedAt.getTime() > BACKFILL_ANNOUNCE_WINDOW_MS;
+        Date.now() - post.publishedAt.getTime() > announceWindowMs;
       await afterChange(
         { db, cache: app.cache, config: app.config, federation: isBackfill ? null : federation() },
         post,

@@ -26,8 +26,11 @@ export const fileSchema = z.object({
   }),
   page_cache: z.object({ ttl_seconds: z.number().int().nonnegative().default(60) }),
   mail: z.object({ from: z.string().min(3) }),
-  /** Free-form per-app sections (scrapers, etc.), validated by the app that owns them. */
-  market: z.unknown().optional(),
+  /**
+   * Per-app sections (`blog:`, `market:` …) override that app's `<app>/config/defaults.yaml`;
+   * each app validates its own section (see `appSettings`).
+   */
+  ...Object.fromEntries(APP_NAMES.map((n) => [n, z.record(z.string(), z.unknown()).optional()])),
 });
 
 export type FileConfig = z.infer<typeof fileSchema>;

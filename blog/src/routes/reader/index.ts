@@ -12,13 +12,11 @@ import {
   type ReaderPost,
   searchPublished,
 } from '../../services/reader-queries.ts';
+import { blogSettings } from '../../settings.ts';
 
 const Slug = z.object({ slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,190}$/) });
 const Paging = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) });
 const SearchQuery = Paging.extend({ q: z.string().trim().max(200).default('') });
-
-/** How many items the RSS feeds carry. */
-const FEED_ITEMS = 20;
 
 /**
  * Reader pages beyond home and single posts: tag and author archives, search, RSS 2.0 for the
@@ -26,6 +24,9 @@ const FEED_ITEMS = 20;
  */
 const readerRoutes: FastifyPluginAsync = async (app) => {
   const db = () => app.db.db;
+  const settings = blogSettings(app.config);
+  const FEED_ITEMS = settings.feed_items;
+  const perPage = settings.posts_per_page;
   const blogUrl = (path: string) => `${app.config.apps.blog.publicUrl}${path}`;
 
   app.get('/tag/:slug/', async (request, reply) => {
@@ -33,7 +34,7 @@ const readerRoutes: FastifyPluginAsync = async (app) => {
     const { page } = parseOr404(Paging, request.query);
     const tag = await getTag(db(), slug);
     if (!tag) throw new AppError('HTTP_ROUTE_NOT_FOUND');
-    const result = await listPublishedPosts(db(), { tagSlug: slug, page });
+    const result = await listPublishedPosts(db(), { tagSlug: slug, page, perPage });
     if (page > result.pages) throw new AppError('HTTP_ROUTE_NOT_FOUND');
     return reply.view('archive.njk', {
       title: tag.name,
@@ -51,7 +52,7 @@ const readerRoutes: FastifyPluginAsync = async (app) => {
     const { page } = parseOr404(Paging, request.query);
     const author = await getAuthor(db(), slug);
     if (!author) throw new AppError('HTTP_ROUTE_NOT_FOUND');
-    const result = await listPublishedPosts(db(), { authorSlug: slug, page });
+    const result = await listPublishedPosts(db(), { authorSlug: slug, page, perPage });
     if (page > result.pages) throw new AppError('HTTP_ROUTE_NOT_FOUND');
     return reply.view('archive.njk', {
       title: author.name,
@@ -69,7 +70,7 @@ const readerRoutes: FastifyPluginAsync = async (app) => {
     const parsed = SearchQuery.safeParse(request.query);
     if (!parsed.success) throw new AppError('HTTP_REQUEST_INVALID', 'The search was not valid');
     const { q, page } = parsed.data;
-    const result = q ? await searchPublished(db(), q, { page }) : null;
+    const result = q ? await searchPublished(db(), q, { page, perPage }) : null;
     return reply.view('search.njk', { title: q ? `Search: ${q}` : 'Search', q, result });
   });
 
