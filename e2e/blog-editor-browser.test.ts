@@ -6,12 +6,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../shared/src/testing/browser.ts';
 import { type Cluster, startCluster } from '../shared/src/testing/cluster.ts';
 import { linkFrom, type SmtpReceiver, startSmtpReceiver } from '../shared/src/testing/smtp.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN = 'writer@rose-ash.test';
 const repoRoot = join(import.meta.dirname, '..');
 let smtp: SmtpReceiver;
@@ -19,26 +19,15 @@ let cluster: Cluster;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`the browser journey needs Chromium at ${CHROMIUM}`);
   // The editor bundle is build output (`pnpm build`); make sure this run has it.
   if (!existsSync(join(repoRoot, 'shared/static/editor/editor.js'))) {
-    execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'shared/editor/build.ts')], { cwd: repoRoot });
+    execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'shared/editor/build.ts')], {
+      cwd: repoRoot,
+    });
   }
   smtp = await startSmtpReceiver();
   cluster = await startCluster(['federation', 'blog'], { env: { SMTP_URL: smtp.url, ADMIN_EMAILS: ADMIN } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -99,7 +88,9 @@ describe('blog editor journey', () => {
     // On the home page and the post page, with the formatting kept.
     await page.goto(`${blog}/`);
     expect(await page.getByRole('link', { name: 'Seeds for spring' }).count()).toBeGreaterThan(0);
-    const html = await (await fetch(`${blog}/seeds-for-spring/`, { headers: { accept: 'text/html' } })).text();
+    const html = await (
+      await fetch(`${blog}/seeds-for-spring/`, { headers: { accept: 'text/html' } })
+    ).text();
     expect(html).toContain('<h2>What to sow now</h2>');
     expect(html).toMatch(/<ul><li><p>Broad beans<\/p><\/li><li><p>Sweet peas<\/p><\/li><\/ul>/);
     expect(html).toMatch(/<a [^>]*href="https:\/\/seeds\.example\/guide"[^>]*>Read the seed guide<\/a>/);
@@ -113,7 +104,10 @@ describe('blog editor journey', () => {
       await fetch(`${blog}/ap/actor/outbox?page=1`, { headers: { accept: 'application/activity+json' } })
     ).json()) as { orderedItems: { type: string; object: { type: string; name: string } }[] };
     expect(outbox.orderedItems).toContainEqual(
-      expect.objectContaining({ type: 'Create', object: expect.objectContaining({ type: 'Article', name: 'Seeds for spring' }) }),
+      expect.objectContaining({
+        type: 'Create',
+        object: expect.objectContaining({ type: 'Article', name: 'Seeds for spring' }),
+      }),
     );
     expect(errors.filter((e) => /Content Security Policy|TypeError|ReferenceError/.test(e))).toEqual([]);
     await context.close();
