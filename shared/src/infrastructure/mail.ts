@@ -1,0 +1,66 @@
+import type { FastifyBaseLogger } from 'fastify';
+import nodemailer from 'nodemailer';
+import type { AppConfig } from '../config/index.ts';
+
+/** One outgoing e-mail: always both a plain-text and an HTML part. */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** A mail kept by the development outbox (shown at federation `/dev/mail`). */
+export interface OutboxMail extends MailMessage {
+  id: number;
+  from: string;
+  sentAt: Date;
+}
+
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+  /** Development only: the most recent mails, newest first (empty elsewhere). */
+  outbox(): OutboxMail[];
+  close(): void;
+}
+
+const OUTBOX_LIMIT = 50;
+
+/**
+ * Sends mail with nodemailer over `SMTP_URL`. Without an SMTP URL outside production (local
+ * development), mails go to the log and to an in-memory outbox instead, so sign-in links can be
+ * followed without a mail server. Production without SMTP_URL logs a warning per mail.
+ */
+export function createMailer(config: AppConfig, logger: FastifyBaseLogger): Mailer {
+  const from = config.mail.from;
+  const kept: OutboxMail[] = [];
+  let nextId = 1;
+  const transport = config.mail.smtpUrl ? nodemailer.createTransport(config.mail.smtpUrl) : null;
+  const keepsOutbox = config.env === 'development';
+
+  return {
+    async send(message) {
+      if (keepsOutbox) {
+        kept.unshift({ ...message, id: nextId++, from, sentAt: new Date() });
+        kept.length = Math.min(kept.length, OUTBOX_LIMIT);
+      }
+      if (transport) {
+        await transport.sendMail({ from, ...message });
+        logger.info({ to: message.to, subject: message.subject }, 'mail sent');
+        return;
+      }
+      if (config.isProduction) {
+        logger.warn({ to: message.to, subject: message.subject }, 'mail not sent: SMTP_URL is not set');
+        return;
+      }
+      // Development without SMTP: the log is the mailbox.
+      logger.info({ to: message.to, subject: message.subject, text: message.text }, 'mail (not sent)');
+    },
+    outbox() {
+      return keepsOutbox ? [...kept] : [];
+    },
+    close() {
+      transport?.close();
+    },
+  };
+}

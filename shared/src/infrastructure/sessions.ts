@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AppName } from '../config/index.ts';
+import type { SessionUser } from './auth-types.ts';
+import type { Cache } from './cache.ts';
+import { AppError } from './errors.ts';
+
+/** How long a session lives without a new sign-in. */
+export const SESSION_TTL_SECONDS = 14 * 24 * 3600;
+
+/** What one app remembers about one signed-in browser. */
+export interface SessionData {
+  /** Admin rights are recomputed from configuration on every request, not trusted from here. */
+  user: Omit<SessionUser, 'isAdmin'>;
+  /** The provider's subject (the user id as a string). */
+  sub: string;
+  /** The provider's session id for this client (back-channel logout names it), if any. */
+  sid: string | null;
+  /** Sent back to the provider as `id_token_hint` at logout. */
+  idToken: string | null;
+  createdAt: number;
+}
+
+export interface Session extends SessionData {
+  id: string;
+}
+
+/**
+ * Server-side sessions in the cache (Redis in production), one namespace per app, with
+ * indexes by provider `sid` and by `sub` so a back-channel logout can find them.
+ */
+export class SessionStore {
+  constructor(
+    private readonly cache: Cache,
+    private readonly appName: AppName,
+    private readonly ttlSeconds = SESSION_TTL_SECONDS,
+  ) {}
+
+  private key(id: string) {
+    return `sess:${this.appName}:${id}`;
+  }
+  private sidKey(sid: string) {
+    return `sess-sid:${this.appName}:${sid}`;
+  }
+  private subKey(sub: string) {
+    return `sess-sub:${this.appName}:${sub}`;
+  }
+
+  /** Stores a new session under a fresh random id and returns it. */
+  async create(data: Omit<SessionData, 'createdAt'>): Promise<Session> {
+    const id = randomBytes(32).toString('base64url');
+    const record: SessionData = { ...data, createdAt: Date.now() };
+    await this.cache.set(this.key(id), JSON.stringify(record), this.ttlSeconds);
+    if (data.sid) await this.cache.sadd(this.sidKey(data.sid), [id], this.ttlSeconds);
+    await this.cache.sadd(this.subKey(data.sub), [id], this.ttlSeconds);
+    return { id, ...record };
+  }
+
+  async get(id: string): Promise<Session | null> {
+    const raw = await this.cache.get(this.key(id));
+    if (!raw) return null;
+    try {
+      return { id, ...(JSON.parse(raw) as SessionData) };
+    } catch {
+      return null;
+    }
+  }
+
+  async destroy(id: string): Promise<void> {
+    const session = await this.get(id);
+    await this.cache.del(this.key(id));
+    if (session?.sid) await this.cache.srem(this.sidKey(session.sid), [id]);
+    if (session) await this.cache.srem(this.subKey(session.sub), [id]);
+  }
+
+  /** Ends every session of one provider session; returns how many there were. */
+  async destroyBySid(sid: string): Promise<number> {
+    const ids = await this.cache.smembers(this.sidKey(sid));
+    await Promise.all(ids.map((id) => this.destroy(id)));
+    await this.cache.del(this.sidKey(sid));
+    return ids.length;
+  }
+
+  /** Ends every session of one member in this app; returns how many there were. */
+  async destroyBySub(sub: string): Promise<number> {
+    const ids = await this.cache.smembers(this.subKey(sub));
+    await Promise.all(ids.map((id) => this.destroy(id)));
+    await this.cache.del(this.subKey(sub));
+    return ids.length;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This app's server-side sessions. */
+    sessions: SessionStore;
+    /** The name of this app's session cookie (`<app>_session`: cookies ignore ports on localhost). */
+    sessionCookieName: string;
+  }
+  interface FastifyRequest {
+    /** The current session, or null when anonymous. */
+    session: Session | null;
+  }
+}
+
+/**
+ * Sessions for every app: reads the signed `<app>_session` cookie, loads the record, sets
+ * `request.session` and `request.user`, and gives templates `user`.
+ */
+export const sessionsPlugin = fp(
+  async (app: FastifyInstance) => {
+    const store = new SessionStore(app.cache, app.appName);
+    const cookieName = `${app.appName}_session`;
+    app.decorate('sessions', store);
+    app.decorate('sessionCookieName', cookieName);
+    app.decorateRequest('session', null);
+
+    app.addHook('onRequest', async (request) => {
+      const raw = request.cookies[cookieName];
+      if (!raw) return;
+      const unsigned = request.unsignCookie(raw);
+      if (!unsigned.valid || !unsigned.value) return;
+      const session = await store.get(unsigned.value);
+      if (!session) return;
+      request.session = session;
+      request.user = {
+        ...session.user,
+        isAdmin: app.config.admins.includes(session.user.email.toLowerCase()),
+      };
+    });
+
+    // The factory defines addViewContext after the [sso] plugins register, so add at ready.
+    app.addHook('onReady', async () => {
+      app.addViewContext((request) => ({ user: request.user }));
+    });
+  },
+  { name: 'rose-ash-sessions', fastify: '5.x' },
+);
+
+/** Starts a new session (a new id at every sign-in; the old one, if any, is ended). */
+export async function startSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  data: Omit<SessionData, 'createdAt'>,
+): Promise<Session> {
+  const app = request.server;
+  if (request.session) await app.sessions.destroy(request.session.id);
+  const session = await app.sessions.create(data);
+  reply.setCookie(app.sessionCookieName, session.id, sessionCookieOptions(app));
+  request.session = session;
+  request.user = { ...session.user, isAdmin: app.config.admins.includes(session.user.email.toLowerCase()) };
+  return session;
+}
+
+/** Ends the current session, if any, and clears the cookie. */
+export async function endSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
+  const app = request.server;
+  const ended = request.session;
+  if (ended) await app.sessions.destroy(ended.id);
+  reply.clearCookie(app.sessionCookieName, { path: '/' });
+  request.session = null;
+  request.user = null;
+  return ended;
+}
+
+function sessionCookieOptions(app: FastifyInstance) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: app.config.isProduction,
+    signed: true,
+    maxAge: SESSION_TTL_SECONDS,
+  };
+}
+
+/** Where an anonymous browser goes to sign in on this app, coming back to `returnTo`. */
+export function loginUrl(returnTo: string): string {
+  return `/auth/login?returnTo=${encodeURIComponent(returnTo)}`;
+}
+
+/**
+ * preHandler: a signed-in member is required. Anonymous pages redirect to sign-in (and come
+ * back); JSON callers get 401.
+ */
+export const requireUser: preHandlerAsyncHookHandler = async (request, reply) => {
+  if (request.user) return;
+  if (request.wantsJson || request.method !== 'GET') throw new AppError('AUTH_SESSION_REQUIRED');
+  return reply.redirect(loginUrl(request.url), 302);
+};
+
+/** preHandler: an admin (an e-mail listed in configuration) is required; members get 403. */
+export const requireAdmin: preHandlerAsyncHookHandler = async function (request, reply) {
+  if (!request.user) return requireUser.call(this, request, reply);
+  if (!request.user.isAdmin) throw new AppError('AUTH_ADMIN_REQUIRED');
+};
