@@ -1,0 +1,69 @@
+import { type KeyCache, signRequest, verifyRequest } from '@fedify/fedify/sig';
+import type { AppConfig } from '../../config/index.ts';
+import { loadActorKeys } from './keys.ts';
+import { fetchActivityDocument, type RemoteFetchOptions } from './remote-fetch.ts';
+import { keyId } from './uris.ts';
+
+type DocumentLoader = NonNullable<NonNullable<Parameters<typeof verifyRequest>[1]>['documentLoader']>;
+
+/**
+ * Signs a request (draft-cavage HTTP Signatures, via Fedify) with the key id of `actor`:
+ * remote servers check that the key belongs to the activity's actor.
+ */
+export function requestSigner(config: AppConfig, actor: string): (request: Request) => Promise<Request> {
+  return async (request) => {
+    const { privateKey } = await loadActorKeys(config);
+    return signRequest(request, privateKey, new URL(keyId(actor)));
+  };
+}
+
+/** Fedify's key fetches go through our guarded fetch (limits, no private addresses). */
+export function guardedDocumentLoader(
+  options: RemoteFetchOptions,
+  sign?: (request: Request) => Promise<Request>,
+): DocumentLoader {
+  return async (url: string) => {
+    const { url: documentUrl, document } = await fetchActivityDocument(url, options, sign);
+    return { contextUrl: null, documentUrl, document };
+  };
+}
+
+export type InboxVerification =
+  | { ok: true; activity: Record<string, unknown>; actor: string }
+  | { ok: false; status: 400 | 401; reason: string };
+
+/**
+ * Checks an inbox POST: a valid signature over the raw body (digest, date within an hour,
+ * key fetched from the signer), and the signer must be the activity's `actor`.
+ */
+export async function verifyInboxRequest(
+  request: Request,
+  activity: Record<string, unknown>,
+  options: { fetch: RemoteFetchOptions; sign?: (request: Request) => Promise<Request>; keyCache?: KeyCache },
+): Promise<InboxVerification> {
+  const actor = typeof activity['actor'] === 'string' ? activity['actor'] : null;
+  if (!actor) return { ok: false, status: 400, reason: 'activity without an actor' };
+  if (!request.headers.has('signature') && !request.headers.has('signature-input')) {
+    return { ok: false, status: 401, reason: 'unsigned request' };
+  }
+  // Fedify insists on (request-target), date and digest; Mastodon also requires host.
+  const cavage = request.headers.get('signature');
+  if (cavage) {
+    const signed = /headers="([^"]*)"/.exec(cavage)?.[1]?.toLowerCase().split(/\s+/) ?? [];
+    if (!signed.includes('host')) return { ok: false, status: 401, reason: 'host is not signed' };
+  }
+  let key: Awaited<ReturnType<typeof verifyRequest>>;
+  try {
+    key = await verifyRequest(request, {
+      documentLoader: guardedDocumentLoader(options.fetch, options.sign),
+      timeWindow: { hours: 1 },
+      ...(options.keyCache ? { keyCache: options.keyCache } : {}),
+    });
+  } catch {
+    key = null;
+  }
+  if (!key) return { ok: false, status: 401, reason: 'signature did not verify' };
+  const owner = key.ownerId?.href ?? null;
+  if (owner !== actor) return { ok: false, status: 401, reason: 'the signer is not the actor' };
+  return { ok: true, activity, actor };
+}

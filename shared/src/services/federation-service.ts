@@ -1,0 +1,46 @@
+import { eq } from 'drizzle-orm';
+import type { AppConfig } from '../config/index.ts';
+import type { EmitActivityInput, FederationService } from '../contracts/protocols.ts';
+import type { DatabaseHandle, DatabaseLike } from '../db/client.ts';
+import { users } from '../db/schema/index.ts';
+import { recordOutgoingActivity } from '../infrastructure/activitypub/outgoing.ts';
+import { actorUri, type LocalActorRef } from '../infrastructure/activitypub/uris.ts';
+
+/**
+ * The FederationService: domain code emits activities into `ap_activities` inside its own
+ * transaction; the federation app's EventProcessor delivers them.
+ */
+export function createFederationService(deps: { db: DatabaseHandle; config: AppConfig }): FederationService {
+  const { config } = deps;
+
+  async function resolveActor(actor: EmitActivityInput['actor'], db: DatabaseLike): Promise<LocalActorRef> {
+    if ('app' in actor) return { kind: 'app', app: actor.app };
+    const [user] = await db
+      .select({ username: users.username })
+      .from(users)
+      .where(eq(users.id, actor.userId));
+    // A programming error, not user input: members pick a username before they can post.
+    if (!user?.username) throw new Error(`member ${actor.userId} has no fediverse username`);
+    return { kind: 'member', username: user.username };
+  }
+
+  return {
+    async emit(input, tx) {
+      const db = tx ?? deps.db.db;
+      const actor = await resolveActor(input.actor, db);
+      const { activityId } = await recordOutgoingActivity(db, config, {
+        actor,
+        type: input.type,
+        object: input.object,
+        to: input.to,
+        cc: input.cc,
+      });
+      return { activityId };
+    },
+    actorUri(actor) {
+      // Member URIs need the username (a database read): use emit, or the member's profile.
+      if (!('app' in actor)) throw new Error('actorUri: member actors are addressed by username');
+      return actorUri(config, { kind: 'app', app: actor.app });
+    },
+  };
+}

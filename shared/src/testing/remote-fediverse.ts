@@ -1,0 +1,277 @@
+/**
+ * A stand-in "remote server" for ActivityPub tests, written independently of Fedify: plain
+ * node:http and node:crypto draft-cavage HTTP Signatures. It hosts actor documents and inboxes
+ * on loopback, records every POST it receives and checks its signature against the sender's
+ * public key fetched over HTTP, and answers with programmable status sequences (500, 500, 202).
+ */
+import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RemoteActor {
+  username: string;
+  id: string;
+  inbox: string;
+  sharedInbox: string | null;
+  keyId: string;
+}
+
+export interface ReceivedPost {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  json: Record<string, unknown> | null;
+  /** The `keyId` the request was signed with, when signed. */
+  keyId: string | null;
+  /** True when the signature and digest verified against the key fetched from `keyId`. */
+  verified: boolean;
+  verifyError: string | null;
+  status: number;
+}
+
+export interface SignedPostOptions {
+  /** Sign with this actor's key id but put another `actor` in the body, etc. Default: actor. */
+  keyId?: string;
+  /** The Date header (default now). */
+  date?: Date;
+  /** Send a Digest that does not match the body. */
+  tamperDigest?: boolean;
+  unsigned?: boolean;
+  /** The headers covered by the signature (default `(request-target) host date digest`). */
+  signedHeaders?: string[];
+}
+
+function parseSignatureHeader(header: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const m of header.matchAll(/(\w+)="([^"]*)"/g)) params[m[1] as string] = m[2] as string;
+  return params;
+}
+
+function digestOf(body: string): string {
+  return `SHA-256=${createHash('sha256').update(body).digest('base64')}`;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export class RemoteFediverse {
+  readonly received: ReceivedPost[] = [];
+  /** Paths of every GET served (actor documents, keys). */
+  readonly fetched: string[] = [];
+  private readonly actors = new Map<string, RemoteActor>();
+  private readonly scripted = new Map<string, number[]>();
+  private keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  private publicKeyPem = this.keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+  private constructor(
+    private readonly server: Server,
+    readonly origin: string,
+  ) {}
+
+  /** Starts a server on 127.0.0.1 (a free port). */
+  static async start(): Promise<RemoteFediverse> {
+    let instance: RemoteFediverse | undefined;
+    const server = createServer((req, res) => {
+      instance?.handle(req).then(
+        ({ status, type, body }) => {
+          res.writeHead(status, { 'content-type': type });
+          res.end(body);
+        },
+        (err: Error) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(err.message);
+        },
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    instance = new RemoteFediverse(server, `http://127.0.0.1:${port}`);
+    return instance;
+  }
+
+  get host(): string {
+    return new URL(this.origin).host;
+  }
+
+  /** Adds an actor; with `sharedInbox` its server-wide inbox is advertised. */
+  addActor(username: string, options: { sharedInbox?: boolean } = {}): RemoteActor {
+    const id = `${this.origin}/users/${username}`;
+    const actor: RemoteActor = {
+      username,
+      id,
+      inbox: `${id}/inbox`,
+      sharedInbox: options.sharedInbox ? `${this.origin}/inbox` : null,
+      keyId: `${id}#main-key`,
+    };
+    this.actors.set(username, actor);
+    return actor;
+  }
+
+  /** Replaces the server's key pair (same key ids), as a key rotation would. */
+  rotateKey(): void {
+    this.keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.publicKeyPem = this.keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  }
+
+  /** The next answers of an inbox path (e.g. `/inbox`), in order; afterwards 202. */
+  respondWith(path: string, statuses: number[]): void {
+    this.scripted.set(path, [...statuses]);
+  }
+
+  postsTo(path: string): ReceivedPost[] {
+    return this.received.filter((p) => p.path === path);
+  }
+
+  /** Polls until `predicate` holds (or fails after `timeoutMs`). */
+  async waitFor(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > until) throw new Error('RemoteFediverse.waitFor timed out');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** POSTs `body` to `url` signed (draft-cavage, rsa-sha256) as `actor`. */
+  async signedPost(
+    actor: RemoteActor,
+    url: string,
+    body: Record<string, unknown>,
+    options: SignedPostOptions = {},
+  ): Promise<{ status: number; body: string }> {
+    const text = JSON.stringify(body);
+    const target = new URL(url);
+    const date = (options.date ?? new Date()).toUTCString();
+    const digest = options.tamperDigest ? digestOf(`${text} `) : digestOf(text);
+    const headers: Record<string, string> = {
+      host: target.host,
+      date,
+      digest,
+      'content-type': 'application/activity+json',
+    };
+    if (!options.unsigned) {
+      const signed = options.signedHeaders ?? ['(request-target)', 'host', 'date', 'digest'];
+      const signingString = signed
+        .map((h) =>
+          h === '(request-target)'
+            ? `(request-target): post ${target.pathname}${target.search}`
+            : `${h}: ${headers[h]}`,
+        )
+        .join('\n');
+      const signature = sign('sha256', Buffer.from(signingString), this.keys.privateKey).toString('base64');
+      headers['signature'] =
+        `keyId="${options.keyId ?? actor.keyId}",algorithm="rsa-sha256",headers="${signed.join(' ')}",signature="${signature}"`;
+    }
+    const response = await fetch(url, { method: 'POST', headers, body: text });
+    return { status: response.status, body: await response.text() };
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage): Promise<{ status: number; type: string; body: string }> {
+    const path = new URL(req.url ?? '/', this.origin).pathname;
+    if (req.method === 'GET') {
+      this.fetched.push(path);
+      const username = /^\/users\/([^/]+)$/.exec(path)?.[1];
+      const actor = username ? this.actors.get(username) : undefined;
+      if (!actor) return { status: 404, type: 'text/plain', body: 'not found' };
+      return {
+        status: 200,
+        type: 'application/activity+json',
+        body: JSON.stringify(this.actorDocument(actor)),
+      };
+    }
+    if (req.method !== 'POST') return { status: 405, type: 'text/plain', body: '' };
+    const body = await readBody(req);
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+    );
+    let json: Record<string, unknown> | null = null;
+    try {
+      json = JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      json = null;
+    }
+    const check = await this.verifyIncoming(req.method, req.url ?? '/', headers, body);
+    const queue = this.scripted.get(path);
+    const status = queue?.length ? (queue.shift() as number) : 202;
+    this.received.push({ path, headers, body, json, ...check, status });
+    return { status, type: 'text/plain', body: '' };
+  }
+
+  private actorDocument(actor: RemoteActor) {
+    return {
+      '@context': ['https://www.w3.org/ns/activitystreams', 'https://w3id.org/security/v1'],
+      id: actor.id,
+      type: 'Person',
+      preferredUsername: actor.username,
+      inbox: actor.inbox,
+      outbox: `${actor.id}/outbox`,
+      followers: `${actor.id}/followers`,
+      ...(actor.sharedInbox ? { endpoints: { sharedInbox: actor.sharedInbox } } : {}),
+      publicKey: { id: actor.keyId, owner: actor.id, publicKeyPem: this.publicKeyPem },
+    };
+  }
+
+  /** Independent draft-cavage verification: digest, then the signature with the fetched key. */
+  private async verifyIncoming(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<{ keyId: string | null; verified: boolean; verifyError: string | null }> {
+    const header = headers['signature'];
+    if (!header) return { keyId: null, verified: false, verifyError: 'unsigned' };
+    const params = parseSignatureHeader(header);
+    const keyId = params['keyId'] ?? null;
+    try {
+      if (!keyId || !params['signature'] || !params['headers'])
+        throw new Error('incomplete Signature header');
+      const signed = params['headers'].split(' ');
+      for (const required of ['(request-target)', 'host', 'date', 'digest']) {
+        if (!signed.includes(required)) throw new Error(`${required} not signed`);
+      }
+      const digestHeader = headers['digest'] ?? '';
+      if (
+        !digestHeader
+          .split(',')
+          .map((d) => d.trim())
+          .includes(digestOf(body))
+      ) {
+        throw new Error('digest mismatch');
+      }
+      const response = await fetch(keyId, { headers: { accept: 'application/activity+json' } });
+      if (!response.ok) throw new Error(`key fetch answered ${response.status}`);
+      const doc = (await response.json()) as Record<string, unknown>;
+      const publicKey = doc['publicKey'] as Record<string, string> | undefined;
+      if (!publicKey || publicKey['id'] !== keyId) throw new Error('key id not in the document');
+      if (publicKey['owner'] !== doc['id']) throw new Error('key owner is not the actor');
+      const signingString = signed
+        .map((h) =>
+          h === '(request-target)'
+            ? `(request-target): ${method.toLowerCase()} ${url}`
+            : `${h}: ${headers[h] ?? ''}`,
+        )
+        .join('\n');
+      const ok = verify(
+        'sha256',
+        Buffer.from(signingString),
+        createPublicKey(publicKey['publicKeyPem'] as string),
+        Buffer.from(params['signature'], 'base64'),
+      );
+      return ok
+        ? { keyId, verified: true, verifyError: null }
+        : { keyId, verified: false, verifyError: 'bad signature' };
+    } catch (err) {
+      return { keyId, verified: false, verifyError: (err as Error).message };
+    }
+  }
+}
