@@ -1,12 +1,14 @@
+import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
 import type { FastifyPluginAsync } from 'fastify';
 
-/** The events home page. */
+/** The events home page: upcoming entries. */
 const homeRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/', async (_request, reply) =>
+  app.get('/', { config: { pageCache: { tags: [PAGE_TAGS.events] } } }, async (_request, reply) =>
     reply.view('home.njk', {
       title: app.config.apps.events.title,
       heading: 'Events',
       intro: "What's on: workshops, markets and gatherings.",
+      entries: await app.services.calendar.listUpcoming(20),
     }),
   );
 };

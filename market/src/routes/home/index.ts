@@ -1,12 +1,14 @@
+import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
 import type { FastifyPluginAsync } from 'fastify';
 
-/** The market home page. */
+/** The market home page: the markets. */
 const homeRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/', async (_request, reply) =>
+  app.get('/', { config: { pageCache: { tags: [PAGE_TAGS.markets] } } }, async (_request, reply) =>
     reply.view('home.njk', {
       title: app.config.apps.market.title,
       heading: 'Market',
       intro: 'Local food and goods from our suppliers, in one market.',
+      markets: await app.services.market.listMarkets(),
     }),
   );
 };

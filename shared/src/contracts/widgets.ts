@@ -1,0 +1,64 @@
+/**
+ * Cross-app UI contracts: which app serves which HTML fragment, how each is personalised
+ * (and so how its cache is keyed), and the headers internal fragment requests carry.
+ */
+import { z } from 'zod';
+import type { AppName } from '../config/app-names.ts';
+
+export interface FragmentDefinition {
+  /** The app that serves it at `/internal/fragments/<name>`. */
+  app: AppName;
+  /** What makes one copy differ from another: nothing, the member, or the member-or-cart. */
+  personalisedBy: 'none' | 'user' | 'user-or-cart';
+}
+
+export const FRAGMENTS = {
+  nav: { app: 'blog', personalisedBy: 'none' },
+  'account-nav': { app: 'account', personalisedBy: 'user' },
+  'cart-mini': { app: 'cart', personalisedBy: 'user-or-cart' },
+  'container-widget': { app: 'events', personalisedBy: 'none' },
+} as const satisfies Record<string, FragmentDefinition>;
+
+export type FragmentName = keyof typeof FRAGMENTS;
+
+export function isFragmentName(value: string): value is FragmentName {
+  return Object.hasOwn(FRAGMENTS, value);
+}
+
+/** The slots every page header is composed from, in render order. */
+export const HEADER_FRAGMENTS = [
+  'nav',
+  'account-nav',
+  'cart-mini',
+] as const satisfies readonly FragmentName[];
+
+/** Headers of internal requests; the user and cart ones are trusted only beside a valid token. */
+export const INTERNAL_HEADERS = {
+  token: 'x-internal-token',
+  /** base64url(JSON of SessionUser). */
+  user: 'x-rose-ash-user',
+  cart: 'x-rose-ash-cart',
+} as const;
+
+/** Cookie holding the anonymous cart key (readable by every app in development's single host). */
+export const CART_COOKIE = 'rose_ash_cart';
+
+/** Anonymous cart keys are random URL-safe strings (16–128 characters). */
+export const CART_KEY_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+/** The cart key as a zod schema (DTOs, query and header validation). */
+export const CartKey = z.string().regex(CART_KEY_PATTERN);
+
+/** Query of the events `container-widget` fragment. */
+export const ContainerWidgetQuery = z.object({
+  type: z.enum(['post', 'market']),
+  id: z.coerce.number().int().positive(),
+});
+export type ContainerWidgetQuery = z.infer<typeof ContainerWidgetQuery>;
+
+/** Page-cache tags, shared by the pages that carry them and the services that purge them. */
+export const PAGE_TAGS = {
+  blogPost: (slug: string) => `blog:post:${slug}`,
+  blogPosts: 'blog:posts',
+  markets: 'market:markets',
+  events: 'events:entries',
+} as const;

@@ -1,0 +1,461 @@
+/**
+ * Fragment composition: apps serve HTML fragments at `GET /internal/fragments/<name>` (internal
+ * token required) and compose each other's into their pages. The client fetches in parallel
+ * with a per-fragment timeout, caches in the shared cache with per-fragment TTLs (personalised
+ * ones keyed by member or cart), keeps a longer-lived stale copy to serve when the owner is
+ * down or slow, and logs hits, misses and timeouts.
+ */
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { z } from 'zod';
+import type { AppConfig } from '../config/index.ts';
+import {
+  CART_COOKIE,
+  CART_KEY_PATTERN,
+  FRAGMENTS,
+  type FragmentName,
+  HEADER_FRAGMENTS,
+  INTERNAL_HEADERS,
+  isFragmentName,
+} from '../contracts/widgets.ts';
+import type { SessionUser } from './auth-types.ts';
+import type { Cache } from './cache.ts';
+import { AppError } from './errors.ts';
+
+/** How long the stale copy outlives the fresh one: long enough to ride out an app restart or outage. */
+export const FRAGMENT_STALE_TTL_SECONDS = 24 * 60 * 60;
+
+export type FragmentParams = Readonly<Record<string, string | number>>;
+
+/** Whose copy of a personalised fragment. */
+export interface FragmentSubject {
+  user?: SessionUser | null;
+  cartKey?: string | null;
+}
+
+export interface FragmentRequest extends FragmentSubject {
+  name: FragmentName;
+  params?: FragmentParams;
+  /** This fragment's own budget; defaults to config.fragments.timeoutMs. */
+  timeoutMs?: number;
+}
+
+/** Cache key of one copy of a fragment: params in canonical order, plus the member or cart when personalised. */
+export function fragmentCacheKey(
+  name: FragmentName,
+  params: FragmentParams = {},
+  subject: { userId?: number | null; cartKey?: string | null } = {},
+): string {
+  const query = canonicalQuery(params);
+  const by = FRAGMENTS[name].personalisedBy;
+  let who = 'all';
+  if (by !== 'none') {
+    if (subject.userId) who = `u${subject.userId}`;
+    // Cart keys are bearer secrets; keep only a digest of them in key names.
+    else if (by === 'user-or-cart' && subject.cartKey) who = `c${sha256(subject.cartKey).slice(0, 32)}`;
+    else who = 'anon';
+  }
+  return `frag:${name}:${query}:${who}`;
+}
+
+/** Cache key of the copy `request` asks for. */
+export function fragmentRequestKey(request: FragmentRequest): string {
+  return fragmentCacheKey(request.name, request.params, {
+    userId: request.user?.id ?? null,
+    cartKey: request.cartKey ?? null,
+  });
+}
+
+/** The header slots a page view needs, for whoever is asking. */
+export function headerFragmentRequests(request: FastifyRequest): FragmentRequest[] {
+  return HEADER_FRAGMENTS.map((name) => ({ name, user: request.user, cartKey: request.cartKey }));
+}
+
+function staleKey(freshKey: string): string {
+  return `stale:${freshKey}`;
+}
+
+/**
+ * Drops every cached copy (fresh and stale) of one fragment for one subject, e.g. a cart's
+ * `cart-mini` after an item was added. Dropping the stale copy too keeps an outage from
+ * resurrecting the old content.
+ */
+export async function invalidateFragment(
+  cache: Cache,
+  name: FragmentName,
+  options: { params?: FragmentParams; userId?: number | null; cartKey?: string | null } = {},
+): Promise<void> {
+  const key = fragmentCacheKey(name, options.params, options);
+  await cache.del(key, staleKey(key));
+}
+
+export interface FragmentClient {
+  /** One fragment's HTML; '' when neither the owner nor a stale copy could provide it. */
+  fetch(request: FragmentRequest): Promise<string>;
+  /**
+   * Several fragments in parallel (one cache round trip for the hits). `prefetched` are the
+   * cached values of `fragmentRequestKey(request)`, when the caller already read them (the page
+   * cache reads them in the same round trip as the page).
+   */
+  fetchMany(requests: readonly FragmentRequest[], prefetched?: readonly (string | null)[]): Promise<string[]>;
+}
+
+export interface FragmentClientDeps {
+  config: AppConfig;
+  cache: Cache;
+  logger: FastifyBaseLogger;
+  /** Injected in tests to count or fail calls; defaults to the global fetch. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** The fragment client every app uses (decorated as `app.fragments`). */
+export function createFragmentClient(deps: FragmentClientDeps): FragmentClient {
+  const { config, cache, logger } = deps;
+  const doFetch = deps.fetch ?? globalThis.fetch;
+  const timeoutMs = config.fragments.timeoutMs;
+
+  async function fetchRemote(request: FragmentRequest, key: string): Promise<string> {
+    const def = FRAGMENTS[request.name];
+    const query = canonicalQuery(request.params ?? {});
+    const url = `${config.apps[def.app].internalUrl}/internal/fragments/${request.name}${query ? `?${query}` : ''}`;
+    const headers: Record<string, string> = {
+      [INTERNAL_HEADERS.token]: config.secrets.internalToken,
+      accept: 'text/html',
+    };
+    if (def.personalisedBy !== 'none' && request.user)
+      headers[INTERNAL_HEADERS.user] = encodeUserHeader(request.user);
+    if (def.personalisedBy === 'user-or-cart' && request.cartKey)
+      headers[INTERNAL_HEADERS.cart] = request.cartKey;
+
+    const stale = cache.get(staleKey(key)).catch(() => null);
+    const started = performance.now();
+    try {
+      const response = await doFetch(url, {
+        headers,
+        signal: AbortSignal.timeout(request.timeoutMs ?? timeoutMs),
+      });
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        throw new Error(`status ${response.status}`);
+      }
+      const html = await response.text();
+      const ttl = config.fragments.ttl[request.name] ?? 30;
+      await Promise.all([
+        cache.set(key, html, ttl),
+        cache.set(staleKey(key), html, Math.max(ttl, FRAGMENT_STALE_TTL_SECONDS)),
+      ]).catch((err: unknown) => logger.warn({ err, fragment: request.name }, 'fragment cache write failed'));
+      logger.debug(
+        { fragment: request.name, ms: Math.round(performance.now() - started) },
+        'fragment fetched',
+      );
+      return html;
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      const fallback = await stale;
+      logger.warn(
+        {
+          fragment: request.name,
+          app: def.app,
+          ms: Math.round(performance.now() - started),
+          served: fallback === null ? 'empty' : 'stale',
+          ...(timedOut ? {} : { err: err instanceof Error ? err.message : String(err) }),
+        },
+        timedOut ? 'fragment timeout' : 'fragment error',
+      );
+      return fallback ?? '';
+    }
+  }
+
+  async function fetchMany(
+    requests: readonly FragmentRequest[],
+    prefetched?: readonly (string | null)[],
+  ): Promise<string[]> {
+    if (requests.length === 0) return [];
+    const keys = requests.map(fragmentRequestKey);
+    const cached =
+      prefetched ??
+      (await cache.getMany(keys).catch((err: unknown) => {
+        logger.warn({ err }, 'fragment cache read failed');
+        return keys.map(() => null);
+      }));
+    return Promise.all(
+      requests.map((request, i) => {
+        const hit = cached[i];
+        if (hit !== null && hit !== undefined) {
+          logger.debug({ fragment: request.name }, 'fragment cache hit');
+          return hit;
+        }
+        logger.debug({ fragment: request.name }, 'fragment cache miss');
+        return fetchRemote(request, keys[i] as string);
+      }),
+    );
+  }
+
+  return {
+    async fetch(request) {
+      const [html] = await fetchMany([request]);
+      return html ?? '';
+    },
+    fetchMany,
+  };
+}
+
+/** Encodes a member for the internal user header. */
+export function encodeUserHeader(user: SessionUser): string {
+  return Buffer.from(JSON.stringify(user)).toString('base64url');
+}
+
+const SessionUserHeader = z.object({
+  id: z.number().int().positive(),
+  email: z.string(),
+  name: z.string().nullable(),
+  username: z.string().nullable(),
+  isAdmin: z.boolean(),
+});
+
+/** Decodes the internal user header; null when absent or malformed. */
+export function decodeUserHeader(value: string | undefined): SessionUser | null {
+  if (!value) return null;
+  try {
+    const parsed = SessionUserHeader.safeParse(JSON.parse(Buffer.from(value, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Constant-time check of the internal token header. */
+export function hasValidInternalToken(request: FastifyRequest, expected: string): boolean {
+  const given = request.headers[INTERNAL_HEADERS.token];
+  if (typeof given !== 'string') return false;
+  // Hashing first gives equal lengths, so timingSafeEqual never leaks the token's length.
+  return timingSafeEqual(
+    createHash('sha256').update(given).digest(),
+    createHash('sha256').update(expected).digest(),
+  );
+}
+
+/** Renders one fragment for the (already authenticated) internal request. */
+export type FragmentHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<string>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The fragment client (cached, parallel, timeout-bounded). */
+    fragments: FragmentClient;
+    /** Serves `name` at `/internal/fragments/<name>` on this app. */
+    registerFragment(name: FragmentName, handler: FragmentHandler): void;
+    /**
+     * Replaces the header-slot placeholders of a rendered page with this request's fragments;
+     * also returns the fragments, so a caller can derive a validator without rehashing the page.
+     */
+    /**
+     * This request's header fragments in HEADER_FRAGMENTS order (fallbacks for empty ones);
+     * marks the request as handled so the fallback onSend leaves its page alone.
+     */
+    headerFragments(request: FastifyRequest, prefetched?: readonly (string | null)[]): Promise<string[]>;
+    fillFragmentSlots(
+      request: FastifyRequest,
+      html: string,
+      prefetched?: readonly (string | null)[],
+    ): Promise<{ html: string; fragments: string[] }>;
+  }
+  interface FastifyRequest {
+    /** The anonymous cart key: from the cart cookie, or (internal requests) the trusted header. */
+    cartKey: string | null;
+  }
+}
+
+/** Requests whose header slots are filled (or will be, by the page cache): the fallback onSend skips them. */
+const filled = new WeakSet<FastifyRequest>();
+
+/**
+ * Tells the fragments plugin that another hook (the page cache, which must store the page
+ * before the slots are filled) will call `fillFragmentSlots` for this request.
+ */
+export function deferFragmentSlots(request: FastifyRequest): void {
+  filled.add(request);
+}
+
+const SLOT_PREFIX = '<!--rose-ash-fragment:';
+const slotMarker = (name: string) => `${SLOT_PREFIX}${name}-->`;
+const SLOT_PATTERN = /<!--rose-ash-fragment:([a-z-]+)-->/g;
+
+/**
+ * A rendered page cut at its header slots: `parts` (one more than `slots`) as UTF-8 bytes,
+ * so serving it again only encodes the small fragments, never the whole page.
+ */
+export interface SlottedPage {
+  parts: Buffer[];
+  /** Index into HEADER_FRAGMENTS of each slot, in page order. */
+  slots: number[];
+}
+
+export function splitSlots(html: string): SlottedPage {
+  const parts: Buffer[] = [];
+  const slots: number[] = [];
+  let last = 0;
+  for (const match of html.matchAll(SLOT_PATTERN)) {
+    const index = (HEADER_FRAGMENTS as readonly string[]).indexOf(match[1] as string);
+    if (index < 0) continue;
+    parts.push(Buffer.from(html.slice(last, match.index)));
+    slots.push(index);
+    last = match.index + match[0].length;
+  }
+  parts.push(Buffer.from(html.slice(last)));
+  return { parts, slots };
+}
+
+/** The page's bytes with `fragments` (HEADER_FRAGMENTS order) in its slots. */
+export function joinSlots(page: SlottedPage, fragments: readonly string[]): Buffer {
+  const chunks: Buffer[] = [page.parts[0] as Buffer];
+  page.slots.forEach((slot, i) => {
+    chunks.push(Buffer.from(fragments[slot] ?? ''), page.parts[i + 1] as Buffer);
+  });
+  return Buffer.concat(chunks);
+}
+
+export interface FragmentsPluginOptions {
+  /** Replaces the client (tests count or fail calls). */
+  client?: FragmentClient;
+}
+
+/**
+ * Registered by the factory on every app: `app.fragments`, `request.cartKey`, the
+ * `/internal/fragments/:name` route (403 without the internal token), and the header
+ * composition. Pages render placeholders for the personalised header slots; an onSend hook
+ * fills them per request, so a cached page body never contains someone's cart or name.
+ */
+export const fragmentsPlugin = fp<FragmentsPluginOptions>(
+  async (app, options) => {
+    const client =
+      options.client ?? createFragmentClient({ config: app.config, cache: app.cache, logger: app.log });
+    app.decorate('fragments', client);
+    if (!app.hasRequestDecorator('cartKey')) app.decorateRequest('cartKey', null);
+
+    app.addHook('onRequest', async (request) => {
+      const fromCookie = request.cookies[CART_COOKIE];
+      request.cartKey = fromCookie && isCartKey(fromCookie) ? fromCookie : null;
+    });
+
+    const handlers = new Map<FragmentName, FragmentHandler>();
+    app.decorate('registerFragment', (name: FragmentName, handler: FragmentHandler) => {
+      handlers.set(name, handler);
+    });
+
+    app.get<{ Params: { name: string } }>(
+      '/internal/fragments/:name',
+      {
+        logLevel: 'warn',
+        onRequest: async (request, reply) => {
+          if (!hasValidInternalToken(request, app.config.secrets.internalToken)) {
+            return sendError(request, reply, new AppError('INTERNAL_TOKEN_INVALID'));
+          }
+          // Only now, with the token verified, are the member and cart headers believed.
+          request.user = decodeUserHeader(headerValue(request, INTERNAL_HEADERS.user));
+          const cart = headerValue(request, INTERNAL_HEADERS.cart);
+          request.cartKey = cart && isCartKey(cart) ? cart : null;
+        },
+      },
+      async (request, reply) => {
+        const { name } = request.params;
+        const handler = isFragmentName(name) ? handlers.get(name) : undefined;
+        if (!handler)
+          return sendError(request, reply, new AppError('RESOURCE_NOT_FOUND', `No fragment ${name} here`));
+        try {
+          const html = await handler(request, reply);
+          return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+        } catch (err) {
+          if (err instanceof AppError) return sendError(request, reply, err);
+          throw err;
+        }
+      },
+    );
+
+    // The factory defines addViewContext after the cross-cutting plugins, so attach once ready.
+    const slots = Object.freeze(Object.fromEntries(HEADER_FRAGMENTS.map((name) => [name, slotMarker(name)])));
+    app.addHook('onReady', async () => {
+      app.addViewContext(() => ({ fragments: slots }));
+    });
+
+    const headerFragments = async (request: FastifyRequest, prefetched?: readonly (string | null)[]) => {
+      filled.add(request);
+      const fetched = await client.fetchMany(headerFragmentRequests(request), prefetched);
+      return HEADER_FRAGMENTS.map((name, i) => fetched[i] || fallbackFor(name, request.user));
+    };
+    app.decorate('headerFragments', headerFragments);
+
+    // One fetch of all header slots and one pass over the page: this runs on every page view.
+    app.decorate(
+      'fillFragmentSlots',
+      async (request: FastifyRequest, html: string, prefetched?: readonly (string | null)[]) => {
+        filled.add(request);
+        if (!html.includes(SLOT_PREFIX)) return { html, fragments: [] };
+        const fragments = await headerFragments(request, prefetched);
+        const byName = new Map<string, string>(
+          HEADER_FRAGMENTS.map((name, i) => [name, fragments[i] as string]),
+        );
+        return { html: html.replace(SLOT_PATTERN, (_m, name: string) => byName.get(name) ?? ''), fragments };
+      },
+    );
+
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (typeof payload !== 'string' || filled.has(request)) return payload;
+      if (!String(reply.getHeader('content-type') ?? '').startsWith('text/html')) return payload;
+      return (await app.fillFragmentSlots(request, payload)).html;
+    });
+  },
+  { name: 'rose-ash-fragments', fastify: '5.x' },
+);
+
+/**
+ * The factory's error shape, sent directly: routes registered at the factory's plugin markers
+ * are added before its error handler is set, so they would otherwise get Fastify's default one.
+ */
+function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.status >= 500) request.log.error({ err: error }, 'fragment failed');
+  return reply
+    .code(error.status)
+    .type('application/json; charset=utf-8')
+    .send({ error: { code: error.code, message: error.message, requestId: request.id } });
+}
+
+/** What an empty slot shows so the page still works when the owner app is down. */
+function fallbackFor(name: FragmentName, user: SessionUser | null): string {
+  if (name !== 'account-nav') return '';
+  return user
+    ? `<span class="account-name">${escapeHtml(user.name ?? user.email)}</span> <a class="button button-small button-secondary" href="/auth/logout">Sign out</a>`
+    : '<a class="button button-small" href="/auth/login">Sign in</a>';
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The cart key's shape, checked on every request (a plain regex test: cheaper than a schema here). */
+function isCartKey(value: string): boolean {
+  return CART_KEY_PATTERN.test(value);
+}
+
+function canonicalQuery(params: FragmentParams): string {
+  const keys = Object.keys(params);
+  if (keys.length === 0) return '';
+  return new URLSearchParams(
+    Object.entries(params)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [k, String(v)]),
+  ).toString();
+}
+
+function sha256(value: string): string {
+  // One-shot hash: this runs on every page view for the cart slot's key.
+  return hash('sha256', value, 'hex');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+}

@@ -1,0 +1,213 @@
+/**
+ * Page cache for anonymous GETs of reader pages (blog, market, events). A route opts in with
+ * `config: { pageCache: { tags } }`. Signed-in requests (or any carrying a session cookie) are
+ * never served from it nor stored. The cached body keeps the header-slot placeholders, which are
+ * filled per request with that visitor's fragments, so a member's name or a cart never ends up
+ * in a shared copy. Content changes purge by tag (`purgePageCache`). Responses carry an ETag
+ * (body validator + this visitor's fragments; a matching If-None-Match gets 304) and
+ * Cache-Control; `x-cache` says hit, miss or bypass.
+ */
+import { hash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Cache } from './cache.ts';
+import {
+  deferFragmentSlots,
+  fragmentRequestKey,
+  headerFragmentRequests,
+  joinSlots,
+  type SlottedPage,
+  splitSlots,
+} from './fragments.ts';
+
+export interface PageCacheRouteOptions {
+  /** Tags to purge this page by; a function when they depend on the request (a post's slug). */
+  tags: readonly string[] | ((request: FastifyRequest) => readonly string[]);
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Opts a GET route into the anonymous page cache. */
+    pageCache?: PageCacheRouteOptions;
+  }
+}
+
+/** Response header telling tests (and operators) what the page cache did: hit, miss or bypass. */
+export const PAGE_CACHE_HEADER = 'x-cache';
+
+const tagKey = (tag: string) => `pagetag:${tag}`;
+
+/**
+ * Drops every cached page carrying any of `tags`. Call it after the content changed (in the
+ * same service call that changed it), e.g. `['blog:post:<slug>', 'blog:posts']`.
+ */
+export async function purgePageCache(cache: Cache, tags: readonly string[]): Promise<number> {
+  let purged = 0;
+  for (const tag of new Set(tags)) {
+    const keys = await cache.smembers(tagKey(tag));
+    if (keys.length > 0) purged += await cache.del(...keys);
+    await cache.del(tagKey(tag));
+  }
+  return purged;
+}
+
+/** Signed in, or carrying what looks like a session cookie (the SSO layer may not have resolved it yet). */
+function isPersonal(request: FastifyRequest): boolean {
+  if (request.user) return true;
+  return Object.keys(request.cookies ?? {}).some((name) => /session|sid/i.test(name));
+}
+
+interface PageCacheState {
+  /** The page's cache key; null when the request bypasses the cache. */
+  key: string | null;
+  /** The header fragments, read in the same round trip as the page. */
+  fragments: readonly (string | null)[] | undefined;
+}
+
+const state = new WeakMap<FastifyRequest, PageCacheState>();
+
+/** How many bodies one process keeps; each is trusted only while the shared validator matches. */
+const LOCAL_ENTRIES = 500;
+
+interface LocalEntry extends SlottedPage {
+  validator: string;
+}
+
+/** Registered by the factory on every app; inert for routes without `config.pageCache`. */
+export const pageCachePlugin = fp(
+  async (app) => {
+    const ttl = app.config.pageCache.ttlSeconds;
+    // A hit reads only the small validator and the header fragments from the shared cache (one
+    // round trip) and reuses this process's pre-encoded copy of the body while the validator
+    // still matches; a purge deletes the validator, so no replica serves a purged page.
+    const local = new Map<string, LocalEntry>();
+    const remember = (key: string, validator: string, body: string): LocalEntry => {
+      const entry = { validator, ...splitSlots(body) };
+      local.delete(key);
+      local.set(key, entry);
+      if (local.size > LOCAL_ENTRIES) local.delete(local.keys().next().value as string);
+      return entry;
+    };
+
+    /** Fills the slots for this visitor, sets the validators, and answers 304 when they match. */
+    const respond = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      page: LocalEntry,
+      prefetched: readonly (string | null)[] | undefined,
+    ): Promise<Buffer | string> => {
+      const fragments = await app.headerFragments(request, prefetched);
+      const etag = `W/"${page.validator}.${digest(fragments.join('\u0000'))}"`;
+      reply.header('etag', etag);
+      // The header holds this visitor's cart slot: shared caches may not keep it; browsers revalidate.
+      reply.header(
+        'cache-control',
+        request.cartKey ? 'private, no-cache' : 'public, max-age=0, must-revalidate',
+      );
+      reply.header('vary', 'Cookie');
+      const inm = request.headers['if-none-match'];
+      if (typeof inm === 'string' && inm.split(',').some((t) => t.trim() === etag)) {
+        reply.code(304);
+        return '';
+      }
+      return joinSlots(page, fragments);
+    };
+
+    // preHandler, not onRequest: the SSO layer resolves request.user in its own earlier hooks.
+    const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return;
+      if (isPersonal(request)) {
+        reply.header(PAGE_CACHE_HEADER, 'bypass').header('cache-control', 'private, no-store');
+        return;
+      }
+      // This route's own onSend fills the header slots, after storing the page without them.
+      deferFragmentSlots(request);
+      const key = `page:${app.appName}:${request.url}`;
+      const fragmentKeys = headerFragmentRequests(request).map(fragmentRequestKey);
+      const [validator = null, ...fragments] = await app.cache
+        .getMany([validatorKey(key), ...fragmentKeys])
+        .catch(() => [null]);
+      const prefetched = fragments.length === fragmentKeys.length ? fragments : undefined;
+      let page: LocalEntry | null = null;
+      if (validator !== null) {
+        const mine = local.get(key);
+        if (mine?.validator === validator) page = mine;
+        else {
+          const stored = await app.cache.get(key).catch(() => null);
+          const split = stored?.indexOf('\n') ?? -1;
+          if (stored && split > 0 && stored.slice(0, split) === validator) {
+            page = remember(key, validator, stored.slice(split + 1));
+          }
+        }
+      }
+      if (page === null) {
+        reply.header(PAGE_CACHE_HEADER, 'miss');
+        state.set(request, { key, fragments: prefetched });
+        return;
+      }
+      reply.header(PAGE_CACHE_HEADER, 'hit').type('text/html; charset=utf-8');
+      // Waits for the response to finish; if the client went away first, hijack so that
+      // Fastify does not go on to run the route handler for a reply that was already sent.
+      await reply.send(await respond(request, reply, page, prefetched));
+      if (!reply.sent) reply.hijack();
+      return reply;
+    };
+
+    const onSend =
+      (tags: PageCacheRouteOptions['tags']) =>
+      async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+        const s = state.get(request);
+        if (!s?.key || typeof payload !== 'string') return payload;
+        if (reply.statusCode !== 200)
+          return (await app.fillFragmentSlots(request, payload, s.fragments)).html;
+        const validator = digest(payload);
+        // Only clean, shareable pages are stored: never error pages or ones setting a cookie.
+        const shareable = !reply.hasHeader('set-cookie');
+        const page = shareable ? remember(s.key, validator, payload) : { validator, ...splitSlots(payload) };
+        if (shareable) {
+          const tagList = typeof tags === 'function' ? tags(request) : tags;
+          await store(app.cache, s.key, validator, payload, tagList, ttl).catch((err: unknown) =>
+            request.log.warn({ err }, 'page cache write failed'),
+          );
+        }
+        return respond(request, reply, page, s.fragments);
+      };
+
+    // Hooks go on the opted-in routes only, so every other request pays nothing for the cache.
+    app.addHook('onRoute', (route) => {
+      const options = route.config?.pageCache;
+      if (!options) return;
+      route.preHandler = [...asArray(route.preHandler), preHandler];
+      route.onSend = [...asArray(route.onSend), onSend(options.tags)];
+    });
+  },
+  { name: 'rose-ash-page-cache', fastify: '5.x' },
+);
+
+function validatorKey(pageKey: string): string {
+  return `pagev:${pageKey}`;
+}
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** The body (prefixed by its validator) and the validator alone, both indexed under every tag. */
+async function store(
+  cache: Cache,
+  key: string,
+  validator: string,
+  body: string,
+  tags: readonly string[],
+  ttl: number,
+) {
+  await cache.set(key, `${validator}\n${body}`, ttl);
+  await cache.set(validatorKey(key), validator, ttl);
+  // Tag sets outlive their pages a little; purging a key that already expired is harmless.
+  await Promise.all(tags.map((tag) => cache.sadd(tagKey(tag), [key, validatorKey(key)], ttl * 2)));
+}
+
+function digest(text: string): string {
+  return hash('sha1', text, 'base64url').slice(0, 16);
+}

@@ -1,0 +1,66 @@
+/**
+ * The one service registry: every domain's implementation behind its protocol, built once at
+ * start-up (see wiring.ts) and decorated on every app as `app.services`.
+ */
+import type {
+  AccountService,
+  BlogService,
+  CalendarService,
+  CartService,
+  FederationService,
+  MarketService,
+} from '../contracts/protocols.ts';
+import { AppError } from '../infrastructure/errors.ts';
+
+export interface ServiceRegistry {
+  readonly blog: BlogService;
+  readonly market: MarketService;
+  readonly cart: CartService;
+  readonly calendar: CalendarService;
+  readonly federation: FederationService;
+  readonly account: AccountService;
+}
+
+/** What `createRegistry` takes: federation may be missing until its implementation is wired. */
+export type ServiceImplementations = Omit<ServiceRegistry, 'federation'> & {
+  readonly federation?: FederationService | undefined;
+};
+
+/** Stands in for a domain with no implementation wired: every call fails loudly with 503. */
+function unavailable<T extends object>(domain: string): T {
+  return new Proxy({} as T, {
+    get(_target, method) {
+      if (typeof method !== 'string' || method === 'then') return undefined;
+      return () => {
+        throw new AppError('SERVICE_UNAVAILABLE', `The ${domain} service is not wired (${method})`);
+      };
+    },
+  });
+}
+
+/** Builds the (frozen) registry. */
+export function createRegistry(impls: ServiceImplementations): ServiceRegistry {
+  return Object.freeze({
+    blog: impls.blog,
+    market: impls.market,
+    cart: impls.cart,
+    calendar: impls.calendar,
+    federation: impls.federation ?? unavailable<FederationService>('federation'),
+    account: impls.account,
+  });
+}
+
+/** A copy of `registry` with some implementations swapped (tests: `withOverrides(r, { market: fake })`). */
+export function withOverrides(
+  registry: ServiceRegistry,
+  overrides: Partial<ServiceRegistry>,
+): ServiceRegistry {
+  return Object.freeze({ ...registry, ...overrides });
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every domain's service, from the one registry wired at start-up. */
+    services: ServiceRegistry;
+  }
+}

@@ -1,0 +1,30 @@
+/** Builds every default implementation over one database and cache: the start-up wiring. */
+import type { AppConfig } from '../config/index.ts';
+import type { DatabaseHandle } from '../db/client.ts';
+import type { Cache } from '../infrastructure/cache.ts';
+import { createAccountService } from './account-service.ts';
+import { createBlogService } from './blog-service.ts';
+import { createCalendarService } from './calendar-service.ts';
+import { createCartService } from './cart-service.ts';
+import { createFederationService } from './federation-service.ts';
+import { createMarketService } from './market-service.ts';
+import { createRegistry, type ServiceRegistry } from './registry.ts';
+
+export interface ServiceDeps {
+  db: DatabaseHandle;
+  cache: Cache;
+  config: AppConfig;
+}
+
+/** The registry every app gets unless a test passes its own (`AppDeps.services`). */
+export function defaultServices(deps: ServiceDeps): ServiceRegistry {
+  const { db, cache, config } = deps;
+  return createRegistry({
+    blog: createBlogService({ db, cache }),
+    market: createMarketService({ db }),
+    cart: createCartService({ db, cache, currency: config.site.currency }),
+    calendar: createCalendarService({ db }),
+    account: createAccountService({ db }),
+    federation: createFederationService({ db, config }),
+  });
+}

@@ -1,0 +1,176 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp as buildBlog } from '../../../blog/src/app.ts';
+import { CART_COOKIE, INTERNAL_HEADERS } from '../../src/contracts/widgets.ts';
+import type { AppDeps } from '../../src/infrastructure/factory.ts';
+import { decodeUserHeader } from '../../src/infrastructure/fragments.ts';
+import { PAGE_CACHE_HEADER, purgePageCache } from '../../src/infrastructure/page-cache.ts';
+import { buildTestApp, type TestApp } from '../../src/testing/app.ts';
+import { testConfig } from '../../src/testing/config.ts';
+import { seedPost } from './seed.ts';
+
+/** Stands in for account, cart and events: fragments that name whoever they were asked for. */
+let stub: Server;
+let stubCalls = 0;
+let t: TestApp;
+
+/**
+ * Test-only sign-in: the blog built with an extra hook reading `x-test-user`. Production apps
+ * never have it; it stands in for the SSO session until that layer lands.
+ */
+async function blogWithTestSignIn(deps: AppDeps): Promise<FastifyInstance> {
+  const app = await buildBlog(deps);
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers['x-test-user'];
+    if (typeof header === 'string') request.user = decodeUserHeader(header);
+  });
+  return app;
+}
+const testUser = Buffer.from(
+  JSON.stringify({ id: 5, email: 'ann@example.test', name: 'Ann', username: null, isAdmin: false }),
+).toString('base64url');
+
+beforeAll(async () => {
+  stub = createServer((req, res) => {
+    stubCalls++;
+    const cart = req.headers[INTERNAL_HEADERS.cart];
+    const user = decodeUserHeader(req.headers[INTERNAL_HEADERS.user] as string | undefined);
+    res.writeHead(200, { 'content-type': 'text/html' });
+    if (req.url?.includes('cart-mini')) res.end(`<span class="cart">cart:${cart ?? 'none'}</span>`);
+    else if (req.url?.includes('account-nav'))
+      res.end(`<span class="who">${user ? user.name : 'guest'}</span>`);
+    else res.end('');
+  });
+  await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+  const config = testConfig({
+    env: {
+      BLOG_INTERNAL_URL: base,
+      ACCOUNT_INTERNAL_URL: base,
+      CART_INTERNAL_URL: base,
+      EVENTS_INTERNAL_URL: base,
+    },
+  });
+  t = await buildTestApp(blogWithTestSignIn, { config });
+});
+afterAll(async () => {
+  await t?.close();
+  stub.closeAllConnections();
+  await new Promise((resolve) => stub.close(resolve));
+});
+
+const html = { accept: 'text/html' };
+/** Marks silent SSO as already tried, as a browser would after its first visit. */
+const visited = { blog_sso_checked: '1' };
+
+describe('page cache', () => {
+  it('serves the second anonymous GET from the cache, with ETag, Cache-Control and 304', async () => {
+    const post = await seedPost(t.database.handle, { title: 'Cached post' });
+    const first = await t.app.inject({ url: `/${post.slug}/`, headers: html, cookies: visited });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers[PAGE_CACHE_HEADER]).toBe('miss');
+    expect(first.body).toContain('Cached post');
+
+    // The database row changes behind the cache's back: a hit still shows the cached copy.
+    await t.database.handle.query('UPDATE posts SET title = $1 WHERE id = $2', ['Changed quietly', post.id]);
+    const second = await t.app.inject({ url: `/${post.slug}/`, headers: html, cookies: visited });
+    expect(second.headers[PAGE_CACHE_HEADER]).toBe('hit');
+    expect(second.body).toContain('Cached post');
+    expect(second.body).toBe(first.body);
+    expect(second.headers.etag).toBe(first.headers.etag);
+    expect(second.headers['cache-control']).toBe('public, max-age=0, must-revalidate');
+
+    const revalidated = await t.app.inject({
+      url: `/${post.slug}/`,
+      headers: { ...html, 'if-none-match': String(first.headers.etag) },
+      cookies: visited,
+    });
+    expect(revalidated.statusCode).toBe(304);
+    expect(revalidated.body).toBe('');
+  });
+
+  it('never serves or stores a signed-in GET, nor one with a session cookie', async () => {
+    const post = await seedPost(t.database.handle, { title: 'Members see live' });
+    await t.app.inject({ url: `/${post.slug}/`, headers: html, cookies: visited }); // anonymous: stored
+    await t.database.handle.query('UPDATE posts SET title = $1 WHERE id = $2', ['Live title', post.id]);
+
+    const signedIn = await t.app.inject({
+      url: `/${post.slug}/`,
+      headers: { ...html, 'x-test-user': testUser },
+      cookies: visited,
+    });
+    expect(signedIn.headers[PAGE_CACHE_HEADER]).toBe('bypass');
+    expect(signedIn.headers['cache-control']).toBe('private, no-store');
+    expect(signedIn.body).toContain('Live title');
+    expect(signedIn.body).toContain('<span class="who">Ann</span>');
+
+    const withSession = await t.app.inject({
+      url: `/${post.slug}/`,
+      headers: html,
+      cookies: { ...visited, blog_session: 'whatever' },
+    });
+    expect(withSession.headers[PAGE_CACHE_HEADER]).toBe('bypass');
+    expect(withSession.body).toContain('Live title');
+
+    // ...and neither replaced the anonymous copy.
+    const anonymous = await t.app.inject({ url: `/${post.slug}/`, headers: html, cookies: visited });
+    expect(anonymous.headers[PAGE_CACHE_HEADER]).toBe('hit');
+    expect(anonymous.body).toContain('Members see live');
+    expect(anonymous.body).toContain('<span class="who">guest</span>');
+  });
+
+  it('fills the personalised header slots per request, outside the cached body', async () => {
+    const post = await seedPost(t.database.handle);
+    const a = await t.app.inject({
+      url: `/${post.slug}/`,
+      headers: html,
+      cookies: { ...visited, [CART_COOKIE]: 'cart_aaaaaaaaaaaaaaaaaaaa' },
+    });
+    const b = await t.app.inject({
+      url: `/${post.slug}/`,
+      headers: html,
+      cookies: { ...visited, [CART_COOKIE]: 'cart_bbbbbbbbbbbbbbbbbbbb' },
+    });
+    expect(a.headers[PAGE_CACHE_HEADER]).toBe('miss');
+    expect(b.headers[PAGE_CACHE_HEADER]).toBe('hit');
+    expect(a.body).toContain('cart:cart_aaaaaaaaaaaaaaaaaaaa');
+    expect(b.body).toContain('cart:cart_bbbbbbbbbbbbbbbbbbbb');
+    expect(b.body).not.toContain('cart_aaaa');
+    expect(b.headers['cache-control']).toBe('private, no-cache');
+    const stored = await t.cache.get(`page:blog:/${post.slug}/`);
+    expect(stored).toContain('<!--rose-ash-fragment:cart-mini-->');
+    expect(stored).not.toContain('cart:');
+  });
+
+  it('purges the post page and the home page when the content changes', async () => {
+    const post = await seedPost(t.database.handle, { title: 'Before edit' });
+    await t.app.inject({ url: `/${post.slug}/`, headers: html, cookies: visited });
+    await t.app.inject({ url: '/', headers: html, cookies: visited });
+    expect(
+      (await t.app.inject({ url: '/', headers: html, cookies: visited })).headers[PAGE_CACHE_HEADER],
+    ).toBe('hit');
+
+    expect(await t.app.services.blog.updatePostContent(post.id, { title: 'After edit' })).toEqual({
+      ok: true,
+    });
+    const page = await t.app.inject({ url: `/${post.slug}/`, headers: html, cookies: visited });
+    expect(page.headers[PAGE_CACHE_HEADER]).toBe('miss');
+    expect(page.body).toContain('After edit');
+    const home = await t.app.inject({ url: '/', headers: html, cookies: visited });
+    expect(home.headers[PAGE_CACHE_HEADER]).toBe('miss');
+    expect(home.body).toContain('After edit');
+    expect(await purgePageCache(t.cache, ['no-such-tag'])).toBe(0);
+  });
+
+  it('does not cache 404s or drafts', async () => {
+    const draft = await seedPost(t.database.handle, { status: 'draft' });
+    for (let i = 0; i < 2; i++) {
+      const res = await t.app.inject({ url: `/${draft.slug}/`, headers: html, cookies: visited });
+      expect(res.statusCode).toBe(404);
+    }
+    expect(await t.cache.get(`page:blog:/${draft.slug}/`)).toBeNull();
+    expect(stubCalls).toBeGreaterThan(0);
+  });
+});

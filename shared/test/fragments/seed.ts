@@ -1,0 +1,127 @@
+/** Rows the contract and fragment tests build on (each test file seeds its own database). */
+import type { DatabaseHandle } from '../../src/db/client.ts';
+import {
+  authors,
+  calendarEntries,
+  calendars,
+  markets,
+  navigationItems,
+  posts,
+  products,
+  suppliers,
+  ticketTypes,
+  users,
+} from '../../src/db/schema/index.ts';
+
+let n = 0;
+const unique = (prefix: string) => `${prefix}-${process.pid}-${++n}`;
+
+export async function seedAuthor(db: DatabaseHandle, name = 'Ada Author') {
+  const [row] = await db.db
+    .insert(authors)
+    .values({ slug: unique('author'), name })
+    .returning();
+  return row as NonNullable<typeof row>;
+}
+
+export async function seedPost(
+  db: DatabaseHandle,
+  values: Partial<typeof posts.$inferInsert> & { title?: string } = {},
+) {
+  const [row] = await db.db
+    .insert(posts)
+    .values({
+      slug: unique('post'),
+      title: 'A post',
+      html: '<p>Body text</p>',
+      status: 'published',
+      publishedAt: new Date('2026-01-02T10:00:00Z'),
+      ...values,
+    })
+    .returning();
+  return row as NonNullable<typeof row>;
+}
+
+export async function seedNav(db: DatabaseHandle, items: { label: string; url: string }[]) {
+  await db.db
+    .insert(navigationItems)
+    .values(items.map((item, i) => ({ menu: 'primary' as const, sortOrder: i, ...item })));
+}
+
+export async function seedProduct(db: DatabaseHandle, values: Partial<typeof products.$inferInsert> = {}) {
+  const [supplier] = await db.db
+    .insert(suppliers)
+    .values({ slug: unique('supplier'), name: 'Supplier' })
+    .returning();
+  const [row] = await db.db
+    .insert(products)
+    .values({
+      supplierId: (supplier as { id: number }).id,
+      sku: unique('SKU'),
+      slug: unique('product'),
+      name: 'Apple juice',
+      pricePence: 350,
+      currency: 'GBP',
+      ...values,
+    })
+    .returning();
+  return row as NonNullable<typeof row>;
+}
+
+export async function seedMarket(db: DatabaseHandle, name = 'Saturday market') {
+  const [row] = await db.db
+    .insert(markets)
+    .values({ slug: unique('market'), name })
+    .returning();
+  return row as NonNullable<typeof row>;
+}
+
+/** A calendar on a container with one entry starting `inDays` from now, and a ticket type. */
+export async function seedEntry(
+  db: DatabaseHandle,
+  container: { type: 'post' | 'market'; id: number },
+  options: { title?: string; inDays?: number; ticketQuantity?: number } = {},
+) {
+  const [calendar] = await db.db
+    .insert(calendars)
+    .values({
+      containerType: container.type,
+      containerId: container.id,
+      slug: unique('cal'),
+      name: 'Workshops',
+      timezone: 'Europe/London',
+    })
+    .returning();
+  const startsAt = new Date(Date.now() + (options.inDays ?? 3) * 86_400_000);
+  const [entry] = await db.db
+    .insert(calendarEntries)
+    .values({
+      calendarId: (calendar as { id: number }).id,
+      slug: unique('entry'),
+      title: options.title ?? 'Bread workshop',
+      startsAt,
+      timezone: 'Europe/London',
+      bookingMode: 'tickets',
+    })
+    .returning();
+  const [ticketType] = await db.db
+    .insert(ticketTypes)
+    .values({
+      entryId: (entry as { id: number }).id,
+      name: 'Standard',
+      pricePence: 1000,
+      currency: 'GBP',
+      quantity: options.ticketQuantity ?? 10,
+    })
+    .returning();
+  return {
+    calendar: calendar as NonNullable<typeof calendar>,
+    entry: entry as NonNullable<typeof entry>,
+    ticketType: ticketType as NonNullable<typeof ticketType>,
+  };
+}
+
+export async function seedUser(db: DatabaseHandle, email = `${unique('member')}@example.test`) {
+  const [row] = await db.db.insert(users).values({ email, displayName: 'Mina Member' }).returning();
+  return row as NonNullable<typeof row>;
+}
