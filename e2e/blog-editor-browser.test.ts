@@ -63,10 +63,15 @@ describe('blog editor journey', () => {
     await editor.waitFor();
     await page.getByLabel('Title').fill('Seeds for spring');
     await editor.click();
-    await page.getByRole('button', { name: 'Heading', exact: true }).click();
+    // A toolbar click hands focus back to the editor; wait for it before typing on.
+    const tool = async (name: string) => {
+      await page.getByRole('button', { name, exact: true }).click();
+      await page.waitForFunction(() => document.activeElement?.classList.contains('editor-content'));
+    };
+    await tool('Heading');
     await page.keyboard.type('What to sow now');
     await page.keyboard.press('Enter');
-    await page.getByRole('button', { name: 'Bulleted list' }).click();
+    await tool('Bulleted list');
     await page.keyboard.type('Broad beans');
     await page.keyboard.press('Enter');
     await page.keyboard.type('Sweet peas');
@@ -78,7 +83,7 @@ describe('blog editor journey', () => {
     await page.keyboard.press('Home');
     await page.keyboard.up('Shift');
     page.once('dialog', (dialog) => dialog.accept('https://seeds.example/guide'));
-    await page.getByRole('button', { name: 'Link', exact: true }).click();
+    await tool('Link');
     await page.getByLabel('Tags').fill('Garden');
 
     await page.getByRole('button', { name: 'Publish now' }).click();

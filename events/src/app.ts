@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { type AppDeps, createApp } from '@rose-ash/shared/infrastructure/factory.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import containerWidgetFragment from './routes/fragments/container-widget.ts';
 import homeRoutes from './routes/home/index.ts';
 
 const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
@@ -10,6 +11,7 @@ const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
 export const eventsApp = fp(
   async (app) => {
     await app.register(homeRoutes);
+    await app.register(containerWidgetFragment);
   },
   { name: 'events-app', fastify: '5.x' },
 );

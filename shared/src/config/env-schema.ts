@@ -28,7 +28,7 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).optional(),
   HOST: z.string().optional(),
   APP_CONFIG_PATH: z.string().optional(),
-  /** Set in each app's image: which app this container runs. */
+  /** Set in each app's image: which app this container runs (logs and operators). */
   APP_NAME: z.enum(['blog', 'market', 'cart', 'events', 'federation', 'account']).optional(),
   MIGRATIONS_DIR: z.string().optional(),
   DATA_DIR: z.string().optional(),

@@ -55,11 +55,6 @@ export interface AppConfig {
   ghost: { url: string; adminApiKey: string; contentApiKey?: string; webhookSecret?: string } | null;
   /** The parsed YAML, for app-specific sections (e.g. market scrapers). */
   file: FileConfig;
-  /**
-   * Each app's settings: its `<app>/config/defaults.yaml` with the `<app>:` section of
-   * app-config.yaml merged over it. Unvalidated here: the owning app parses its own with zod.
-   */
-  appSettings: Record<AppName, Record<string, unknown>>;
 }
 
 /** Start-up stops with this; its message names every offending variable or key. */
@@ -194,31 +189,31 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
           }
         : null,
     file,
-    appSettings: Object.fromEntries(
-      APP_NAMES.map((name) => {
-        // In the repository `<app>/config/`; inside an app's image the app is the root.
-        const candidates = [join(root, name, 'config', 'defaults.yaml')];
-        if (env.APP_NAME === name) candidates.push(join(root, 'config', 'defaults.yaml'));
-        const defaultsFile = candidates.find((f) => existsSync(f)) ?? '';
-        const defaults = existsSync(defaultsFile) ? parseYaml(readFileSync(defaultsFile, 'utf8')) : {};
-        const section = (file as Record<string, unknown>)[name];
-        return [name, deepMerge(defaults ?? {}, section ?? {}) as Record<string, unknown>];
-      }),
-    ) as Record<AppName, Record<string, unknown>>,
   };
 }
 
 /**
- * Parses one app's settings with its own schema; a bad value stops start-up naming the key.
+ * One app's settings: its own `config/defaults.yaml` (found next to the app's code, so it
+ * travels with the app into its image) with the `<app>:` section of app-config.yaml merged
+ * over it, parsed with the app's schema. A bad value stops start-up naming the key.
  */
-export function appSettings<T>(config: AppConfig, app: AppName, schema: z.ZodType<T>): T {
-  const parsed = schema.safeParse(config.appSettings[app]);
-  if (!parsed.success)
+export function appSettings<T>(
+  config: AppConfig,
+  app: AppName,
+  schema: z.ZodType<T>,
+  defaultsFile: URL | string,
+): T {
+  const path = defaultsFile instanceof URL ? defaultsFile : new URL(`file://${resolve(defaultsFile)}`);
+  const defaults = existsSync(path) ? parseYaml(readFileSync(path, 'utf8')) : {};
+  const section = (config.file as Record<string, unknown>)[app];
+  const parsed = schema.safeParse(deepMerge(defaults ?? {}, section ?? {}));
+  if (!parsed.success) {
     throw new ConfigError(
       formatIssues(parsed.error, `${app}/config/defaults.yaml or ${app}: in app-config.yaml`).map(
         (p) => `${app}.${p}`,
       ),
     );
+  }
   return parsed.data;
 }
 

@@ -8,16 +8,18 @@ import { join } from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { APP_NAMES, type AppName } from '../config/index.ts';
+import { APP_NAMES } from '../config/index.ts';
 import { createLoggerOptions } from '../infrastructure/logger.ts';
-import { type BuildApp, loadConfigOrExit, openResources } from '../infrastructure/server.ts';
+import { loadConfigOrExit, openResources } from '../infrastructure/server.ts';
+import { APP_BUILDERS } from './app-builders.ts';
 import { seedDemoContent } from './seed.ts';
 
 // Development reads a local .env when there is one (never committed).
 const envFile = join(process.cwd(), '.env');
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
-const config = loadConfigOrExit();
+// `pnpm dev` always runs the EventProcessor (federation starts it when this is set).
+const config = { ...loadConfigOrExit(), runEventProcessor: true };
 const logger = pino(createLoggerOptions(config) as pino.LoggerOptions);
 const { db, cache } = await openResources(config);
 logger.info(
@@ -30,15 +32,6 @@ logger.info(
 const seeded = await seedDemoContent(db.db, config);
 if (seeded) logger.info('demo content seeded');
 
-const builders: Record<AppName, () => Promise<{ buildApp: BuildApp }>> = {
-  blog: () => import('../../../blog/src/app.ts'),
-  market: () => import('../../../market/src/app.ts'),
-  cart: () => import('../../../cart/src/app.ts'),
-  events: () => import('../../../events/src/app.ts'),
-  federation: () => import('../../../federation/src/app.ts'),
-  account: () => import('../../../account/src/app.ts'),
-};
-
 const apps: FastifyInstance[] = [];
 closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'stopping after an error');
@@ -48,7 +41,7 @@ closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
 });
 
 for (const name of APP_NAMES) {
-  const { buildApp } = await builders[name]();
+  const { buildApp } = await APP_BUILDERS[name]();
   const app = await buildApp({ config, db, cache, logger });
   await app.listen({ port: config.apps[name].devPort, host: config.host });
   apps.push(app);

@@ -14,10 +14,17 @@ import Fastify, {
 import type nunjucks from 'nunjucks';
 import type { AppConfig, AppName } from '../config/index.ts';
 import type { DatabaseHandle } from '../db/client.ts';
+import type { ServiceRegistry } from '../services/registry.ts';
+import { defaultServices } from '../services/wiring.ts';
 import type { Cache } from './cache.ts';
 import './auth-types.ts';
+import { activityPubRoutes } from './activitypub/plugin.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
+import { fragmentsPlugin } from './fragments.ts';
 import { createLoggerOptions } from './logger.ts';
+import { oauthClientPlugin } from './oauth.ts';
+import { pageCachePlugin } from './page-cache.ts';
+import { sessionsPlugin } from './sessions.ts';
 import { createTemplateEngine, SHARED_STATIC_DIR } from './templates.ts';
 
 export type ViewContextProvider = (
@@ -32,6 +39,8 @@ export interface AppDeps {
   cache: Cache;
   /** A parent logger (the dev runner shares one); otherwise one is created from config. */
   logger?: FastifyBaseLogger;
+  /** Replaces the default service registry (tests: `withOverrides(...)`). */
+  services?: ServiceRegistry;
 }
 
 export interface CreateAppOptions {
@@ -134,15 +143,27 @@ export async function createApp(
       (req.headers['x-csrf-token'] as string | undefined),
   });
 
-  // Cross-cutting plugins of later layers register here, in this order:
-  // [sso] sign-in, sessions and request.user
-  // [fragments] header fragments, /internal/fragments and the page cache
-  // [activitypub] actor, WebFinger, NodeInfo and inboxes on every host
-
   const viewContextProviders: ViewContextProvider[] = [];
   app.decorate('addViewContext', (provider: ViewContextProvider) => {
     viewContextProviders.push(provider);
   });
+
+  // One error handler and 404 for everything registered below, cross-cutting plugins included.
+  app.setErrorHandler((error: FastifyError, request, reply) => handleError(app, error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    handleError(app, new AppError('HTTP_ROUTE_NOT_FOUND'), request, reply),
+  );
+
+  // Cross-cutting plugins of later layers register here, in this order:
+  // [sso] sign-in, sessions and request.user
+  await app.register(sessionsPlugin);
+  if (name !== 'federation') await app.register(oauthClientPlugin);
+  // [fragments] header fragments, /internal/fragments and the page cache
+  app.decorate('services', deps.services ?? defaultServices({ db: deps.db, cache: deps.cache, config }));
+  await app.register(pageCachePlugin);
+  await app.register(fragmentsPlugin);
+  // [activitypub] actor, WebFinger, NodeInfo and inboxes on every host
+  await app.register(activityPubRoutes);
 
   app.decorateReply('view', async function view(this: FastifyReply, template: string, context = {}) {
     const request = this.request;
@@ -157,11 +178,6 @@ export async function createApp(
     });
     return this.type('text/html; charset=utf-8').send(html);
   });
-
-  app.setErrorHandler((error: FastifyError, request, reply) => handleError(app, error, request, reply));
-  app.setNotFoundHandler((request, reply) =>
-    handleError(app, new AppError('HTTP_ROUTE_NOT_FOUND'), request, reply),
-  );
 
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok', app: name }));
   app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
@@ -185,6 +201,8 @@ export function wantsJson(request: FastifyRequest): boolean {
   if (url.startsWith('/api/') || url.startsWith('/internal/')) return true;
   const accept = request.headers.accept ?? '';
   if (accept.includes('text/html')) return false;
+  // Machine clients (webhooks, inboxes) that post JSON get JSON back.
+  if (/json/.test(request.headers['content-type'] ?? '')) return true;
   return /\bjson\b|\+json/.test(accept);
 }
 
