@@ -97,3 +97,26 @@ describe('reader pages over synced Ghost content', () => {
     expect(locs).toContain(`${base}/tag/news/`);
   });
 });
+
+describe('post and page pages', () => {
+  it('renders a post with Open Graph, Twitter and canonical meta, reading time and its tags', async () => {
+    const res = await t.app.inject({ url: '/coming-soon/', headers: html });
+    expect(res.statusCode).toBe(200);
+    const base = t.config.apps.blog.publicUrl;
+    expect(res.body).toContain(`<link rel="canonical" href="${base}/coming-soon/">`);
+    expect(res.body).toContain('<meta property="og:type" content="article">');
+    expect(res.body).toContain('<meta property="og:title" content="Coming soon">');
+    expect(res.body).toMatch(/<meta name="twitter:card" content="summary(_large_image)?">/);
+    expect(res.body).toMatch(/<meta property="article:published_time" content="2026-11-26T21:32:47/);
+    expect(res.body).toMatch(/\d+ min read/);
+    expect(res.body).toContain('href="/tag/news/"');
+    expect(res.body).toContain('href="/author/sync/"');
+  });
+
+  it('serves pages at their slug, and nothing for drafts', async () => {
+    const page = await t.app.inject({ url: '/about/', headers: html });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<meta property="og:type" content="website">');
+    expect((await t.app.inject({ url: '/seed-post-2/', headers: html })).statusCode).toBe(404);
+  });
+});

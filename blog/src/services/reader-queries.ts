@@ -13,6 +13,7 @@ export interface ReaderPost {
   excerpt: string | null;
   featureImage: string | null;
   featureImageAlt: string | null;
+  featureImageCaption: string | null;
   publishedAt: Date | null;
   updatedAt: Date;
   readingTime: number;
@@ -199,9 +200,11 @@ async function decorate(db: DatabaseLike, rows: PostRow[]): Promise<ReaderPost[]
       excerpt: r.customExcerpt ?? r.excerpt ?? (r.plaintext ? truncate(r.plaintext, 200) : null),
       featureImage: r.featureImage,
       featureImageAlt: r.featureImageAlt,
+      featureImageCaption: r.featureImageCaption,
       publishedAt: r.publishedAt,
       updatedAt: r.updatedAt,
-      readingTime: r.readingTime ?? Math.max(1, Math.round(words / WORDS_PER_MINUTE)),
+      // Ghost says 0 for very short posts; readers expect "1 min read".
+      readingTime: Math.max(1, r.readingTime ?? Math.round(words / WORDS_PER_MINUTE)),
       metaTitle: r.metaTitle,
       metaDescription: r.metaDescription,
       ogImage: r.ogImage,

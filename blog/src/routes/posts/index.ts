@@ -2,10 +2,15 @@ import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { getPublished } from '../../services/reader-queries.ts';
 
 const Params = z.object({ slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,190}$/) });
 
-/** A published post by slug (the full reader page, with meta and tags, comes with the reader issue). */
+/**
+ * A published post or page by slug (Ghost's URL scheme: both live at `/<slug>/`), with Open
+ * Graph and Twitter meta, canonical URL, reading time and feature image; posts also carry the
+ * events `container-widget` for calendars attached to them. Anonymous copies are page-cached.
+ */
 const postRoutes: FastifyPluginAsync = async (app) => {
   app.get(
     '/:slug/',
@@ -22,13 +27,23 @@ const postRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const params = Params.safeParse(request.params);
       if (!params.success) throw new AppError('HTTP_ROUTE_NOT_FOUND');
-      const post = await app.services.blog.getPublishedPostBySlug(params.data.slug);
+      const post =
+        (await getPublished(app.db.db, 'post', params.data.slug)) ??
+        (await getPublished(app.db.db, 'page', params.data.slug));
       if (!post) throw new AppError('HTTP_ROUTE_NOT_FOUND');
-      const widget = await app.fragments.fetch({
-        name: 'container-widget',
-        params: { type: 'post', id: post.id },
+      const widget =
+        post.type === 'post'
+          ? await app.fragments.fetch({ name: 'container-widget', params: { type: 'post', id: post.id } })
+          : '';
+      const url = `${app.config.apps.blog.publicUrl}/${post.slug}/`;
+      return reply.view('post.njk', {
+        title: post.metaTitle ?? post.title,
+        description: post.metaDescription ?? post.excerpt,
+        canonical_url: post.canonicalUrl ?? url,
+        post_url: url,
+        post,
+        container_widget: widget,
       });
-      return reply.view('post.njk', { title: post.title, post, container_widget: widget });
     },
   );
 };
