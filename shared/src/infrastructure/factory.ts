@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
   type FastifyBaseLogger,
@@ -24,6 +23,7 @@ import { fragmentsPlugin } from './fragments.ts';
 import { createLoggerOptions } from './logger.ts';
 import { oauthClientPlugin } from './oauth.ts';
 import { pageCachePlugin } from './page-cache.ts';
+import { computeSecurityHeaders } from './security-headers.ts';
 import { sessionsPlugin } from './sessions.ts';
 import { createTemplateEngine, SHARED_STATIC_DIR } from './templates.ts';
 
@@ -105,14 +105,7 @@ export async function createApp(
   app.decorateRequest('wantsJson', false);
   app.decorateRequest('user', null);
 
-  app.addHook('onRequest', async (request, reply) => {
-    request.wantsJson = wantsJson(request);
-    reply.header('x-request-id', request.id);
-  });
-
-  await app.register(fastifyCookie, { secret: config.secrets.cookieKeys });
-  await app.register(fastifyFormbody);
-  await app.register(fastifyHelmet, {
+  const securityHeaders = computeSecurityHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -128,6 +121,16 @@ export async function createApp(
     crossOriginResourcePolicy: { policy: 'cross-origin' },
     hsts: config.isProduction,
   });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    request.wantsJson = wantsJson(request);
+    reply.header('x-request-id', request.id);
+    reply.headers(securityHeaders);
+    done();
+  });
+
+  await app.register(fastifyCookie, { secret: config.secrets.cookieKeys });
+  await app.register(fastifyFormbody);
   await app.register(fastifyStatic, {
     root: SHARED_STATIC_DIR,
     prefix: '/static/',
