@@ -77,15 +77,20 @@ const member: SessionUser = {
 
 describe('fragment client', () => {
   it('fetches in parallel with the token, caches, and then makes no calls', async () => {
-    reset({ delayMs: 60 });
-    const client = createFragmentClient({ config, cache, logger });
+    reset({ delayMs: 300 });
+    const client = createFragmentClient({
+      config: { ...config, fragments: { ...config.fragments, timeoutMs: 2_000 } },
+      cache,
+      logger,
+    });
     const started = performance.now();
     const html = await client.fetchMany([
       { name: 'nav' },
       { name: 'container-widget', params: { type: 'post', id: 7 } },
     ]);
-    // Two 60 ms fragments in well under 120 ms: fetched side by side.
-    expect(performance.now() - started).toBeLessThan(115);
+    // Two 300 ms fragments in well under 600 ms: fetched side by side (a wide margin, so a
+    // busy machine cannot turn this into a timing test).
+    expect(performance.now() - started).toBeLessThan(550);
     expect(html).toEqual([
       '<p>/internal/fragments/nav</p>',
       '<p>/internal/fragments/container-widget?id=7&type=post</p>',
@@ -145,11 +150,11 @@ describe('fragment client', () => {
     expect(performance.now() - started).toBeLessThan(config.fragments.timeoutMs + 50);
     expect(logs.find((l) => l.msg === 'fragment timeout')).toMatchObject({ fragment: 'container-widget' });
 
-    // A fragment may carry its own, tighter budget.
+    // A fragment may carry its own, tighter budget: it gives up long before the 1 s answer.
     reset({ delayMs: 1_000 });
     const tight = performance.now();
     await client.fetch({ name: 'container-widget', params: { type: 'post', id: 99 }, timeoutMs: 20 });
-    expect(performance.now() - tight).toBeLessThan(20 + 50);
+    expect(performance.now() - tight).toBeLessThan(500);
 
     reset({ status: 500 });
     expect(await client.fetch({ name: 'container-widget', params: { type: 'post', id: 99 } })).toBe(
