@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   authors,
+  ghostMemberLinks,
   navigationItems,
+  newsletterSubscriptions,
   newsletters,
   posts,
   postsTags,
   tags,
+  users,
 } from '@rose-ash/shared/db/schema/index.ts';
 import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
 import { testConfig } from '@rose-ash/shared/testing/config.ts';
@@ -197,6 +200,42 @@ describe('webhooks', () => {
     expect((await post(delivery('tag.deleted'))).statusCode).toBe(200);
     await t.app.ghostSync!.drainWebhooks();
     expect(await db().$count(tags, eq(tags.ghostId, '6b08a586249c9e3c394a3c00'))).toBe(0);
+  });
+
+  it("mirrors a member's newsletters onto the matching member here, and a site change pulls", async () => {
+    const email = 'probe1795728774443@example.com';
+    const [user] = await db().insert(users).values({ email }).returning();
+    const subscribed = async () =>
+      (
+        await db()
+          .select({ subscribed: newsletterSubscriptions.subscribed, ghostId: newsletters.ghostId })
+          .from(newsletterSubscriptions)
+          .innerJoin(newsletters, eq(newsletters.id, newsletterSubscriptions.newsletterId))
+          .where(eq(newsletterSubscriptions.userId, user!.id))
+      )
+        .filter((r) => r.subscribed)
+        .map((r) => r.ghostId);
+
+    expect((await post(delivery('member.added'))).statusCode).toBe(200);
+    await t.app.ghostSync!.drainWebhooks();
+    expect(await subscribed()).toEqual(['6b08a57f249c9e3c394a3904']);
+    const [link] = await db().select().from(ghostMemberLinks).where(eq(ghostMemberLinks.userId, user!.id));
+    expect(link?.ghostMemberId).toBeTruthy();
+
+    expect((await post(delivery('member.edited'))).statusCode).toBe(200);
+    await t.app.ghostSync!.drainWebhooks();
+    expect(await subscribed()).toEqual([]);
+
+    expect((await post(delivery('member.added'))).statusCode).toBe(200);
+    expect((await post(delivery('member.deleted'))).statusCode).toBe(200);
+    await t.app.ghostSync!.drainWebhooks();
+    expect(await subscribed()).toEqual([]);
+    expect(await db().$count(ghostMemberLinks, eq(ghostMemberLinks.userId, user!.id))).toBe(0);
+
+    stub.requests.length = 0;
+    expect((await post(delivery('site.changed'))).statusCode).toBe(200);
+    await t.app.ghostSync!.drainWebhooks();
+    expect(stub.requests.some((r) => r.path === '/settings/')).toBe(true);
   });
 
   it('refuses a tampered body, a stale timestamp or a missing signature with 401 and changes nothing', async () => {
