@@ -120,3 +120,28 @@ describe('post and page pages', () => {
     expect((await t.app.inject({ url: '/seed-post-2/', headers: html })).statusCode).toBe(404);
   });
 });
+
+describe('home page', () => {
+  it('is paginated with the configured page size', async () => {
+    const small = await buildTestApp(buildApp, {
+      config: testConfig({
+        env: { GHOST_URL: stub.url, GHOST_ADMIN_API_KEY: stub.adminApiKey },
+        overrides: { blog: { posts_per_page: 1 } },
+      }),
+    });
+    try {
+      await small.app.ghostSync!.runFull();
+      const first = await small.app.inject({ url: '/', headers: html });
+      expect(first.statusCode).toBe(200);
+      expect(first.body).toContain('Page 1 of 2');
+      expect(first.body).toContain('href="/?page=2"');
+      const second = await small.app.inject({ url: '/?page=2', headers: html });
+      expect(second.statusCode).toBe(200);
+      expect(second.body).toContain('rel="prev"');
+      expect((await small.app.inject({ url: '/?page=3', headers: html })).statusCode).toBe(404);
+      expect((await small.app.inject({ url: '/?page=abc', headers: html })).statusCode).toBe(404);
+    } finally {
+      await small.close();
+    }
+  });
+});
