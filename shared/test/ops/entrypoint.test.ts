@@ -21,7 +21,7 @@ beforeAll(() => {
   writeFileSync(
     join(appDir, 'node_modules', '@rose-ash', 'shared', 'src', 'db', 'migrate-cli.ts'),
     `const dir: string = process.env.MIGRATIONS_DIR ?? '';
-console.log('MIGRATED ' + dir);
+process.stdout.write('MIGRATED ' + dir + '\\n');
 if (process.env.STUB_MIGRATION_FAILS === 'true') process.exit(4);
 `,
   );
