@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp as buildBlog } from '../../../blog/src/app.ts';
-import { freezeAll, PostSummaryDto } from '../../src/contracts/dtos.ts';
+import { freezeAll, NavItemDto } from '../../src/contracts/dtos.ts';
 import type { BlogService } from '../../src/contracts/protocols.ts';
 import { withOverrides } from '../../src/services/registry.ts';
 import { defaultServices } from '../../src/services/wiring.ts';
@@ -14,19 +14,9 @@ beforeAll(async () => {
     const real = defaultServices(deps);
     const blog: BlogService = {
       ...real.blog,
-      async listLatestPosts() {
+      async getNavigation() {
         calls++;
-        return freezeAll(PostSummaryDto, [
-          {
-            id: 1,
-            slug: 'from-the-fake',
-            title: 'From the fake',
-            excerpt: null,
-            featureImage: null,
-            publishedAt: null,
-            author: null,
-          },
-        ]);
+        return freezeAll(NavItemDto, [{ label: 'From the fake', url: '/fake/' }]);
       },
     };
     return buildBlog({ ...deps, services: withOverrides(real, { blog }) });
@@ -36,10 +26,10 @@ afterAll(async () => t?.close());
 
 describe('registry override through the factory', () => {
   it('serves the app from the overriding implementation and keeps the others', async () => {
+    // The blog's nav fragment reads the menu through services.blog.
     const res = await t.app.inject({
-      url: '/',
-      headers: { accept: 'text/html' },
-      cookies: { blog_sso_checked: '1' },
+      url: '/internal/fragments/nav',
+      headers: { 'x-internal-token': t.config.secrets.internalToken },
     });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('From the fake');
