@@ -79,6 +79,7 @@ export async function processStoredWebhooks(
   deps: SyncDeps & { onSiteChanged?: () => Promise<void> },
 ): Promise<number> {
   let processed = 0;
+  let siteChanged = false;
   for (;;) {
     const done = await deps.db.transaction(async (tx) => {
       const [row] = await tx
@@ -91,9 +92,10 @@ export async function processStoredWebhooks(
       if (!row) return false;
       try {
         // A savepoint: a failing delivery rolls back alone and the claim can still record it.
-        await tx.transaction((sp) =>
+        const applied = await tx.transaction((sp) =>
           applyWebhook({ ...deps, db: sp }, row.payload as Record<string, unknown>),
         );
+        if (applied === 'site-changed') siteChanged = true;
         await tx
           .update(ghostWebhookEvents)
           .set({ processedAt: new Date(), attempts: row.attempts + 1, error: null })
@@ -107,21 +109,22 @@ export async function processStoredWebhooks(
       }
       return true;
     });
-    if (!done) return processed;
+    if (!done) break;
     processed++;
   }
+  // `site.changed` says nothing about what changed: pull once, after the claims are released
+  // (the pull uses its own connections; inside a claim it would wait on itself when embedded).
+  if (siteChanged) await deps.onSiteChanged?.();
+  return processed;
 }
 
 async function applyWebhook(
-  deps: SyncDeps & { onSiteChanged?: () => Promise<void> },
+  deps: SyncDeps,
   payload: Record<string, unknown>,
-) {
+): Promise<'applied' | 'site-changed'> {
   const counter = new Counter();
   const key = Object.keys(payload).find((k) => k !== 'event');
-  if (!key) {
-    await deps.onSiteChanged?.();
-    return;
-  }
+  if (!key) return 'site-changed';
   const change = changeSchema.parse(payload[key]);
   const deleted = Object.keys(change.current).length === 0;
   switch (key) {
@@ -135,26 +138,27 @@ async function applyWebhook(
           .from(posts)
           .where(eq(posts.ghostId, previous.id));
         if (row) await deletePostRow(deps, row.id, type, row.status, counter);
-        return;
+        return 'applied';
       }
       await applyPost(deps, type, ghostPostSchema.parse(change.current), counter);
-      return;
+      return 'applied';
     }
     case 'tag': {
       if (deleted) {
         const previous = ghostTagSchema.pick({ id: true }).parse(change.previous);
         await deps.db.delete(tags).where(eq(tags.ghostId, previous.id));
-        return;
+        return 'applied';
       }
       await upsertTag(deps.db, ghostTagSchema.parse(change.current));
-      return;
+      return 'applied';
     }
     case 'member': {
       await applyMember(deps.db, deleted ? null : ghostMemberSchema.parse(change.current), change.previous);
-      return;
+      return 'applied';
     }
     default:
       deps.log.info({ key }, 'ghost webhook for a resource we do not mirror');
+      return 'applied';
   }
 }
 
