@@ -86,6 +86,6 @@ export interface EmitActivityInput {
 export interface FederationService {
   /** Records an outgoing activity in ap_activities (status pending) in the caller's transaction; the EventProcessor delivers it. */
   emit(input: EmitActivityInput, tx?: DatabaseLike): Promise<{ activityId: string }>;
-  /** Public actor URI of an app or member. */
-  actorUri(actor: EmitActivityInput['actor']): string;
+  /** Public actor URI of an app's Service actor or a member's Person actor (by username). */
+  actorUri(actor: { app: AppName } | { username: string }): string;
 }

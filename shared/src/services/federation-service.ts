@@ -38,9 +38,10 @@ export function createFederationService(deps: { db: DatabaseHandle; config: AppC
       return { activityId };
     },
     actorUri(actor) {
-      // Member URIs need the username (a database read): use emit, or the member's profile.
-      if (!('app' in actor)) throw new Error('actorUri: member actors are addressed by username');
-      return actorUri(config, { kind: 'app', app: actor.app });
+      return actorUri(
+        config,
+        'app' in actor ? { kind: 'app', app: actor.app } : { kind: 'member', username: actor.username },
+      );
     },
   };
 }
