@@ -85,6 +85,10 @@ describe('blog editor journey', () => {
     page.once('dialog', (dialog) => dialog.accept('https://seeds.example/guide'));
     await tool('Link');
     await page.getByLabel('Tags').fill('Garden');
+    // Autosave creates the draft a couple of seconds after typing stops, and the page becomes
+    // that draft's edit page.
+    await page.getByText(/Draft saved at/).waitFor({ timeout: 10_000 });
+    expect(page.url()).toMatch(/\/admin\/posts\/\d+\/edit$/);
 
     await page.getByRole('button', { name: 'Publish now' }).click();
     await page.waitForURL(/\/admin\/posts\/\d+\/edit\?saved=publish/);

@@ -244,6 +244,58 @@ describe('post editor', () => {
     expect(missing.statusCode).toBe(404);
   });
 
+  it('autosave creates a new draft once, and never touches a published post', async () => {
+    const { cookies: c, csrf } = await formSession(t.app, '/admin/posts/new', cookies);
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/admin/posts/autosave',
+      cookies: c,
+      headers: { 'x-csrf-token': csrf, accept: 'application/json' },
+      payload: { title: 'Autosaved from scratch', html: '<p>draft</p>' },
+    });
+    expect(first.statusCode).toBe(200);
+    const { id, autosaveUrl, formAction } = first.json();
+    expect(autosaveUrl).toBe(`/admin/posts/${id}/autosave`);
+    expect(formAction).toBe(`/admin/posts/${id}`);
+    expect((await t.database.handle.db.select().from(posts).where(eq(posts.id, id)))[0]?.status).toBe(
+      'draft',
+    );
+    const untitled = await t.app.inject({
+      method: 'POST',
+      url: '/admin/posts/autosave',
+      cookies: c,
+      headers: { 'x-csrf-token': csrf, accept: 'application/json' },
+      payload: { title: '', html: '<p>x</p>' },
+    });
+    expect(untitled.statusCode).toBe(400);
+    expect(untitled.json().error.message).toContain('title');
+
+    const publish = await t.app.inject({
+      method: 'POST',
+      url: `/admin/posts/${id}`,
+      cookies: c,
+      ...multipart({ _csrf: csrf, title: 'Autosaved from scratch', html: '<p>live</p>', action: 'publish' }),
+    });
+    expect(publish.statusCode).toBe(303);
+    const edit = await t.app.inject({
+      url: `/admin/posts/${id}/edit`,
+      cookies,
+      headers: { accept: 'text/html' },
+    });
+    expect(edit.body).not.toContain('data-autosave-url');
+    const late = await t.app.inject({
+      method: 'POST',
+      url: `/admin/posts/${id}/autosave`,
+      cookies: c,
+      headers: { 'x-csrf-token': csrf, accept: 'application/json' },
+      payload: { title: 'Autosaved from scratch', html: '<p>half-typed</p>' },
+    });
+    expect(late.statusCode).toBe(409);
+    expect((await t.database.handle.db.select().from(posts).where(eq(posts.id, id)))[0]?.html).toBe(
+      '<p>live</p>',
+    );
+  });
+
   it('reads datetime-local values in the site time zone', () => {
     expect(parseLocalDateTime('2026-07-01T18:30', 'Europe/London')?.toISOString()).toBe(
       '2026-07-01T17:30:00.000Z',

@@ -103,13 +103,23 @@ function mount(form: HTMLFormElement) {
   }
 
   // Autosave: drafts only, a few seconds after the last change, never while a submit is under way.
-  const autosaveUrl = form.dataset.autosaveUrl;
+  let autosaveUrl = form.dataset.autosaveUrl;
   const status = form.querySelector<HTMLElement>('[data-autosave-status]');
   let timer: number | undefined;
   let submitting = false;
-  form.addEventListener('submit', () => {
-    submitting = true;
+  let inFlight: Promise<void> | null = null;
+  form.addEventListener('submit', (event) => {
+    window.clearTimeout(timer);
     textarea.value = editor.getHTML();
+    if (inFlight) {
+      // An autosave may be creating this very post: submit once it has answered, to the URL it
+      // gives, or the same post would be created twice.
+      event.preventDefault();
+      const submitter = event.submitter as HTMLElement | null;
+      inFlight.finally(() => form.requestSubmit(submitter));
+      return;
+    }
+    submitting = true;
   });
   function scheduleAutosave() {
     if (!autosaveUrl) return;
@@ -117,8 +127,14 @@ function mount(form: HTMLFormElement) {
     timer = window.setTimeout(autosave, 2_000);
     if (status) status.textContent = 'Unsaved changes';
   }
-  async function autosave() {
-    if (!autosaveUrl || submitting) return;
+  function autosave() {
+    if (!autosaveUrl || submitting || inFlight) return;
+    inFlight = saveNow().finally(() => {
+      inFlight = null;
+    });
+  }
+  async function saveNow() {
+    if (!autosaveUrl) return;
     const data = new FormData(form);
     const body: Record<string, string> = {};
     for (const [key, value] of data.entries()) if (typeof value === 'string') body[key] = value;
@@ -134,7 +150,19 @@ function mount(form: HTMLFormElement) {
         body: JSON.stringify(body),
         credentials: 'same-origin',
       });
-      const json = (await res.json().catch(() => ({}))) as { savedAt?: string; error?: { message?: string } };
+      const json = (await res.json().catch(() => ({}))) as {
+        savedAt?: string;
+        autosaveUrl?: string;
+        formAction?: string;
+        editUrl?: string;
+        error?: { message?: string };
+      };
+      // The first autosave of a new post created it: from now on save to that post.
+      if (res.ok && json.autosaveUrl && json.formAction) {
+        autosaveUrl = json.autosaveUrl;
+        form.action = json.formAction;
+        if (json.editUrl) window.history.replaceState(null, '', json.editUrl);
+      }
       if (status) {
         status.textContent = res.ok
           ? `Draft saved at ${new Date(json.savedAt ?? Date.now()).toLocaleTimeString()}`

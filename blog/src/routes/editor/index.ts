@@ -73,17 +73,37 @@ const editorRoutes: FastifyPluginAsync = async (app) => {
     return submit(request, reply, id);
   });
 
-  /** Autosave from the editor script: JSON in, JSON out, drafts keep their status. */
+  /**
+   * Autosave from the editor script: JSON in, JSON out. Drafts and scheduled posts only — a
+   * published post changes (and is announced) when its author presses Update, never mid-typing.
+   * The first autosave of a new post creates the draft and tells the script where it lives.
+   */
+  app.post('/admin/posts/autosave', { preHandler: [requireAdmin, app.csrfProtection] }, async (request) => {
+    const input = parseAutosave(request.body);
+    const authorId = await authorFor(app, request);
+    const result = await saveFromEditor(deps(), { id: null, input, action: 'save', authorId });
+    if (!result.ok) throw new AppError('RESOURCE_CONFLICT', result.message);
+    return {
+      ok: true,
+      id: result.post.id,
+      editUrl: `/admin/posts/${result.post.id}/edit`,
+      formAction: `/admin/posts/${result.post.id}`,
+      autosaveUrl: `/admin/posts/${result.post.id}/autosave`,
+      savedAt: result.post.updatedAt.toISOString(),
+    };
+  });
+
   app.post(
     '/admin/posts/:id/autosave',
     { preHandler: [requireAdmin, app.csrfProtection] },
     async (request) => {
       const { id } = parseId(request);
-      const input = postInputSchema.safeParse(request.body);
-      if (!input.success) {
-        throw new AppError('HTTP_REQUEST_INVALID', input.error.issues[0]?.message ?? 'Invalid post');
+      const input = parseAutosave(request.body);
+      const current = await loadPost(app, request);
+      if (current.status === 'published') {
+        throw new AppError('RESOURCE_CONFLICT', 'Published posts are saved with the Update button');
       }
-      const result = await saveFromEditor(deps(), { id, input: input.data, action: 'save', authorId: null });
+      const result = await saveFromEditor(deps(), { id, input, action: 'save', authorId: null });
       if (!result.ok) {
         throw new AppError(
           result.reason === 'not_found' ? 'RESOURCE_NOT_FOUND' : 'RESOURCE_CONFLICT',
@@ -176,6 +196,13 @@ const editorRoutes: FastifyPluginAsync = async (app) => {
     });
   }
 };
+
+function parseAutosave(body: unknown): PostInput {
+  const input = postInputSchema.safeParse(body);
+  if (!input.success)
+    throw new AppError('HTTP_REQUEST_INVALID', input.error.issues[0]?.message ?? 'Invalid post');
+  return input.data;
+}
 
 function parseId(request: FastifyRequest) {
   const parsed = IdParams.safeParse(request.params);
