@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
 import type { buildApp as BuildBlog } from '../../blog/src/app.ts';
-import { APP_NAMES, type AppName } from '../../shared/src/config/app-names.ts';
+import { APP_NAMES } from '../../shared/src/config/app-names.ts';
 import { loadConfig } from '../../shared/src/config/index.ts';
 import { CART_COOKIE } from '../../shared/src/contracts/widgets.ts';
 import { connectDatabase } from '../../shared/src/db/client.ts';
@@ -18,8 +18,8 @@ import {
   navigationItems,
   posts,
 } from '../../shared/src/db/schema/index.ts';
+import { APP_BUILDERS } from '../../shared/src/dev/app-builders.ts';
 import { createCache } from '../../shared/src/infrastructure/cache.ts';
-import type { AppDeps } from '../../shared/src/infrastructure/factory.ts';
 import { freePort, listen } from '../../shared/src/testing/http.ts';
 
 type FastifyInstance = Awaited<ReturnType<typeof BuildBlog>>;
@@ -41,15 +41,6 @@ export interface Measured {
   p99Ms: number;
   non2xx: number;
 }
-
-const builders: Record<AppName, () => Promise<{ buildApp: (deps: AppDeps) => Promise<FastifyInstance> }>> = {
-  blog: () => import('../../blog/src/app.ts'),
-  market: () => import('../../market/src/app.ts'),
-  cart: () => import('../../cart/src/app.ts'),
-  events: () => import('../../events/src/app.ts'),
-  federation: () => import('../../federation/src/app.ts'),
-  account: () => import('../../account/src/app.ts'),
-};
 
 async function measure(
   url: string,
@@ -137,7 +128,7 @@ export async function runComposedPageBench(
     });
 
     for (const name of APP_NAMES) {
-      const { buildApp } = await builders[name]();
+      const { buildApp } = await APP_BUILDERS[name]();
       const app = await buildApp({ config, db, cache });
       await listen(app, ports[name]);
       apps.push(app);

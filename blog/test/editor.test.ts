@@ -48,6 +48,17 @@ function multipart(fields: Record<string, string>, file?: { name: string; data: 
   };
 }
 
+/** Posts the editor form as a browser does (multipart, with cookies). */
+function submitForm(
+  app: TestApp['app'],
+  url: string,
+  cookies: Record<string, string>,
+  fields: Record<string, string>,
+  file?: { name: string; data: Buffer; type: string },
+) {
+  return app.inject({ method: 'POST', url, cookies, ...multipart(fields, file) });
+}
+
 const PNG = Buffer.from(
   '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5a3d6b60000000049454e44ae426082',
   'hex',
@@ -79,22 +90,20 @@ describe('post editor', () => {
     expect(page.body).toContain('/static/editor/editor.js');
     const body =
       '<h2>Hello</h2><ul><li>one</li><li>two</li></ul><p><a href="https://example.org/">a link</a><script>alert(1)</script></p>';
-    const draft = await t.app.inject({
-      method: 'POST',
-      url: '/admin/posts',
-      cookies: c,
-      ...multipart(
-        {
-          _csrf: csrf,
-          title: 'Editor test post',
-          html: body,
-          tags: 'News, Garden',
-          excerpt: 'Short',
-          action: 'save',
-        },
-        { name: 'pic.png', data: PNG, type: 'image/png' },
-      ),
-    });
+    const draft = await submitForm(
+      t.app,
+      '/admin/posts',
+      c,
+      {
+        _csrf: csrf,
+        title: 'Editor test post',
+        html: body,
+        tags: 'News, Garden',
+        excerpt: 'Short',
+        action: 'save',
+      },
+      { name: 'pic.png', data: PNG, type: 'image/png' },
+    );
     expect(draft.statusCode).toBe(303);
     const id = Number(/\/admin\/posts\/(\d+)\/edit/.exec(draft.headers.location as string)![1]);
     const [row] = await t.database.handle.db.select().from(posts).where(eq(posts.id, id));
@@ -137,15 +146,13 @@ describe('post editor', () => {
 
   it('refuses a non-image upload and a form without a CSRF token, keeping the typed text', async () => {
     const { cookies: c, csrf } = await formSession(t.app, '/admin/posts/new', cookies);
-    const bad = await t.app.inject({
-      method: 'POST',
-      url: '/admin/posts',
-      cookies: c,
-      ...multipart(
-        { _csrf: csrf, title: 'Keep me', html: '<p>typed words</p>', action: 'save' },
-        { name: 'evil.png', data: Buffer.from('<svg onload=alert(1)>'), type: 'image/png' },
-      ),
-    });
+    const bad = await submitForm(
+      t.app,
+      '/admin/posts',
+      c,
+      { _csrf: csrf, title: 'Keep me', html: '<p>typed words</p>', action: 'save' },
+      { name: 'evil.png', data: Buffer.from('<svg onload=alert(1)>'), type: 'image/png' },
+    );
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('not a JPEG, PNG, GIF or WebP');
     expect(bad.body).toContain('typed words');
@@ -160,11 +167,11 @@ describe('post editor', () => {
 
   it('autosaves drafts as JSON and schedules, unpublishes and deletes', async () => {
     const { cookies: c, csrf } = await formSession(t.app, '/admin/posts/new', cookies);
-    const created = await t.app.inject({
-      method: 'POST',
-      url: '/admin/posts',
-      cookies: c,
-      ...multipart({ _csrf: csrf, title: 'Lifecycle', html: '<p>v1</p>', action: 'save' }),
+    const created = await submitForm(t.app, '/admin/posts', c, {
+      _csrf: csrf,
+      title: 'Lifecycle',
+      html: '<p>v1</p>',
+      action: 'save',
     });
     const id = Number(/\/admin\/posts\/(\d+)\//.exec(created.headers.location as string)![1]);
     const autosave = await t.app.inject({
@@ -179,33 +186,23 @@ describe('post editor', () => {
     const [row] = await t.database.handle.db.select().from(posts).where(eq(posts.id, id));
     expect(row).toMatchObject({ html: '<p>v2 autosaved</p>', status: 'draft' });
 
-    const past = await t.app.inject({
-      method: 'POST',
-      url: `/admin/posts/${id}`,
-      cookies: c,
-      ...multipart({
-        _csrf: csrf,
-        title: 'Lifecycle',
-        html: '<p>v2</p>',
-        action: 'schedule',
-        publishAt: '2001-01-01T10:00',
-      }),
+    const past = await submitForm(t.app, `/admin/posts/${id}`, c, {
+      _csrf: csrf,
+      title: 'Lifecycle',
+      html: '<p>v2</p>',
+      action: 'schedule',
+      publishAt: '2001-01-01T10:00',
     });
     expect(past.statusCode).toBe(400);
     expect(past.body).toContain('in the future');
 
     const soon = new Date(Date.now() + 3_600_000).toISOString();
-    const scheduled = await t.app.inject({
-      method: 'POST',
-      url: `/admin/posts/${id}`,
-      cookies: c,
-      ...multipart({
-        _csrf: csrf,
-        title: 'Lifecycle',
-        html: '<p>v2</p>',
-        action: 'schedule',
-        publishAt: soon,
-      }),
+    const scheduled = await submitForm(t.app, `/admin/posts/${id}`, c, {
+      _csrf: csrf,
+      title: 'Lifecycle',
+      html: '<p>v2</p>',
+      action: 'schedule',
+      publishAt: soon,
     });
     expect(scheduled.statusCode).toBe(303);
     expect((await t.database.handle.db.select().from(posts).where(eq(posts.id, id)))[0]?.status).toBe(
@@ -216,11 +213,11 @@ describe('post editor', () => {
       'published',
     );
 
-    const unpublished = await t.app.inject({
-      method: 'POST',
-      url: `/admin/posts/${id}`,
-      cookies: c,
-      ...multipart({ _csrf: csrf, title: 'Lifecycle', html: '<p>v2</p>', action: 'unpublish' }),
+    const unpublished = await submitForm(t.app, `/admin/posts/${id}`, c, {
+      _csrf: csrf,
+      title: 'Lifecycle',
+      html: '<p>v2</p>',
+      action: 'unpublish',
     });
     expect(unpublished.statusCode).toBe(303);
     const types = (await t.database.handle.db.select({ type: apActivities.type }).from(apActivities)).map(
@@ -228,12 +225,7 @@ describe('post editor', () => {
     );
     expect(types).toContain('Delete');
 
-    const deleted = await t.app.inject({
-      method: 'POST',
-      url: `/admin/posts/${id}`,
-      cookies: c,
-      ...multipart({ _csrf: csrf, action: 'delete' }),
-    });
+    const deleted = await submitForm(t.app, `/admin/posts/${id}`, c, { _csrf: csrf, action: 'delete' });
     expect(deleted.statusCode).toBe(303);
     expect(await t.database.handle.db.$count(posts, eq(posts.id, id))).toBe(0);
     const missing = await t.app.inject({
@@ -270,11 +262,11 @@ describe('post editor', () => {
     expect(untitled.statusCode).toBe(400);
     expect(untitled.json().error.message).toContain('title');
 
-    const publish = await t.app.inject({
-      method: 'POST',
-      url: `/admin/posts/${id}`,
-      cookies: c,
-      ...multipart({ _csrf: csrf, title: 'Autosaved from scratch', html: '<p>live</p>', action: 'publish' }),
+    const publish = await submitForm(t.app, `/admin/posts/${id}`, c, {
+      _csrf: csrf,
+      title: 'Autosaved from scratch',
+      html: '<p>live</p>',
+      action: 'publish',
     });
     expect(publish.statusCode).toBe(303);
     const edit = await t.app.inject({
@@ -331,17 +323,12 @@ describe('write-back to Ghost', () => {
     const [post] = await g.database.handle.db.select().from(posts).where(eq(posts.slug, 'coming-soon'));
     const { cookies: c, csrf, page } = await formSession(g.app, `/admin/posts/${post!.id}/edit`, admin);
     const ghostUpdatedAt = formField(page.body, 'ghostUpdatedAt')!;
-    const res = await g.app.inject({
-      method: 'POST',
-      url: `/admin/posts/${post!.id}`,
-      cookies: c,
-      ...multipart({
-        _csrf: csrf,
-        ghostUpdatedAt,
-        title: 'Coming soon (edited)',
-        html: '<p>Edited here</p>',
-        action: 'save',
-      }),
+    const res = await submitForm(g.app, `/admin/posts/${post!.id}`, c, {
+      _csrf: csrf,
+      ghostUpdatedAt,
+      title: 'Coming soon (edited)',
+      html: '<p>Edited here</p>',
+      action: 'save',
     });
     expect(res.statusCode).toBe(303);
     const put = stub.requests.find((r) => r.method === 'PUT' && r.path === `/posts/${post!.ghostId}/`);
@@ -364,17 +351,12 @@ describe('write-back to Ghost', () => {
     // Someone edits the post in Ghost meanwhile.
     const inGhost = stub.posts.find((p) => p.id === post!.ghostId)!;
     inGhost.updated_at = new Date(Date.now() + 60_000).toISOString();
-    const res = await g.app.inject({
-      method: 'POST',
-      url: `/admin/posts/${post!.id}`,
-      cookies: c,
-      ...multipart({
-        _csrf: csrf,
-        ghostUpdatedAt: post!.ghostUpdatedAt!.toISOString(),
-        title: 'My careful title',
-        html: '<p>Paragraphs I must not lose</p>',
-        action: 'save',
-      }),
+    const res = await submitForm(g.app, `/admin/posts/${post!.id}`, c, {
+      _csrf: csrf,
+      ghostUpdatedAt: post!.ghostUpdatedAt!.toISOString(),
+      title: 'My careful title',
+      html: '<p>Paragraphs I must not lose</p>',
+      action: 'save',
     });
     expect(res.statusCode).toBe(409);
     expect(res.body).toContain('changed in Ghost');

@@ -122,7 +122,7 @@ export async function savePost(
     const existing = args.id
       ? (await tx.select().from(posts).where(eq(posts.id, args.id)).limit(1))[0]
       : undefined;
-    if (args.id && (!existing || existing.type !== 'post')) return { ok: false, reason: 'not_found' };
+    if (args.id && existing?.type !== 'post') return { ok: false, reason: 'not_found' };
 
     let status: PostStatus = existing?.status ?? 'draft';
     let publishedAt = existing?.publishedAt ?? null;

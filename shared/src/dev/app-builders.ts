@@ -1,8 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import type { AppName } from '../config/index.ts';
-import type { AppDeps } from '../infrastructure/factory.ts';
-
-export type BuildApp = (deps: AppDeps) => Promise<FastifyInstance>;
+import type { BuildApp } from '../infrastructure/server.ts';
 
 /**
  * Each app's `buildApp`, loaded on demand, for the places that run several apps in one

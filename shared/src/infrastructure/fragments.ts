@@ -347,9 +347,9 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
       '/internal/fragments/:name',
       {
         logLevel: 'warn',
-        onRequest: async (request, reply) => {
+        onRequest: async (request, _reply) => {
           if (!hasValidInternalToken(request, app.config.secrets.internalToken)) {
-            return sendError(request, reply, new AppError('INTERNAL_TOKEN_INVALID'));
+            throw new AppError('INTERNAL_TOKEN_INVALID');
           }
           // Only now, with the token verified, are the member and cart headers believed.
           request.user = decodeUserHeader(headerValue(request, INTERNAL_HEADERS.user));
@@ -360,23 +360,14 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
       async (request, reply) => {
         const { name } = request.params;
         const handler = isFragmentName(name) ? handlers.get(name) : undefined;
-        if (!handler)
-          return sendError(request, reply, new AppError('RESOURCE_NOT_FOUND', `No fragment ${name} here`));
-        try {
-          const html = await handler(request, reply);
-          return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
-        } catch (err) {
-          if (err instanceof AppError) return sendError(request, reply, err);
-          throw err;
-        }
+        if (!handler) throw new AppError('RESOURCE_NOT_FOUND', `No fragment ${name} here`);
+        const html = await handler(request, reply);
+        return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
       },
     );
 
-    // The factory defines addViewContext after the cross-cutting plugins, so attach once ready.
     const slots = Object.freeze(Object.fromEntries(HEADER_FRAGMENTS.map((name) => [name, slotMarker(name)])));
-    app.addHook('onReady', async () => {
-      app.addViewContext(() => ({ fragments: slots }));
-    });
+    app.addViewContext(() => ({ fragments: slots }));
 
     const headerFragments = async (request: FastifyRequest, prefetched?: readonly (string | null)[]) => {
       filled.add(request);
@@ -407,18 +398,6 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
   },
   { name: 'rose-ash-fragments', fastify: '5.x' },
 );
-
-/**
- * The factory's error shape, sent directly: routes registered at the factory's plugin markers
- * are added before its error handler is set, so they would otherwise get Fastify's default one.
- */
-function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-  if (error.status >= 500) request.log.error({ err: error }, 'fragment failed');
-  return reply
-    .code(error.status)
-    .type('application/json; charset=utf-8')
-    .send({ error: { code: error.code, message: error.message, requestId: request.id } });
-}
 
 /** What an empty slot shows so the page still works when the owner app is down. */
 function fallbackFor(name: FragmentName, user: SessionUser | null): string {

@@ -130,10 +130,7 @@ export const sessionsPlugin = fp(
       };
     });
 
-    // The factory defines addViewContext after the [sso] plugins register, so add at ready.
-    app.addHook('onReady', async () => {
-      app.addViewContext((request) => ({ user: request.user }));
-    });
+    app.addViewContext((request) => ({ user: request.user }));
   },
   { name: 'rose-ash-sessions', fastify: '5.x' },
 );
