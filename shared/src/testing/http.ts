@@ -2,17 +2,38 @@ import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { CookieJar } from 'tough-cookie';
 
-/** A free loopback port (the OS picks; we release it immediately for the app to take). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/*
+ * Ports for servers whose address must be known before they listen (apps that name each other
+ * in their config). Asking the OS for port 0 and releasing it is racy: the kernel hands the same
+ * ephemeral range to every outgoing connection (database, Redis, HTTP clients of other test
+ * workers), so the released port can be taken before the app binds it. These ports come from
+ * below the ephemeral range (Linux: 32768+), in a slice of their own per test worker, and are
+ * checked free before they are handed out.
+ */
+const PORT_FLOOR = 20000;
+const SLICE = 600;
+const SLICES = 20;
+const poolId = process.env.VITEST_POOL_ID; // unique among the workers running at once
+const slice = (poolId ? Number(poolId) : process.pid) % SLICES;
+let nextOffset = Math.floor(Math.random() * SLICE);
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolveBind) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject()));
-    });
+    srv.once('error', () => resolveBind(false));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolveBind(true)));
   });
+}
+
+/** A free loopback port outside the ephemeral range, never handed out twice by this process. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < SLICE; tries += 1) {
+    const port = PORT_FLOOR + slice * SLICE + (nextOffset % SLICE);
+    nextOffset += 1;
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`no free port in ${PORT_FLOOR + slice * SLICE}..${PORT_FLOOR + (slice + 1) * SLICE - 1}`);
 }
 
 /** Listens on loopback and returns the base URL. */
