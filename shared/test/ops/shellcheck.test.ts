@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { APPS, hasCommand, readRepoFile, repoRoot } from './ops-helpers.ts';
 
 /**
- * shellcheck (Debian package `shellcheck`) over deploy.sh, every entrypoint.sh and the shell
+ * shellcheck (Debian package `shellcheck`) over deploy.sh, .ci/run, every entrypoint.sh and the shell
  * steps of the Gitea workflow. A missing shellcheck is a failure, not a skip: CI installs it.
  */
 
@@ -13,9 +13,9 @@ const INSTALL_HINT = 'shellcheck is not installed: apt-get install -y shellcheck
 describe('shellcheck', () => {
   const available = hasCommand('shellcheck');
 
-  it('passes on deploy.sh and every entrypoint.sh', () => {
+  it('passes on deploy.sh, every entrypoint.sh and .ci/run', () => {
     expect(available, INSTALL_HINT).toBe(true);
-    const files = ['deploy.sh', ...APPS.map((app) => `${app}/entrypoint.sh`)];
+    const files = ['deploy.sh', '.ci/run', ...APPS.map((app) => `${app}/entrypoint.sh`)];
     const result = spawnSync('shellcheck', files, { cwd: repoRoot, encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
