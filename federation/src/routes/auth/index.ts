@@ -116,6 +116,13 @@ const authRoutes = fp(
       reply
         .code(status)
         .view('auth/problem.njk', { title: heading, status, heading, message, again_url: againUrl });
+    const linkGone = (reply: FastifyReply) =>
+      problem(
+        reply,
+        400,
+        'This link no longer works',
+        `Sign-in links work once, for ${MAGIC_LINK_TTL_MINUTES} minutes. Please ask for a new one.`,
+      );
 
     /** Where a browser goes once federation's session exists, after a link or code was used. */
     const continueAfterSignIn = (link: MagicLink) => {
@@ -261,12 +268,7 @@ const authRoutes = fp(
       const params = tokenParams.safeParse(request.params);
       const link = params.success ? await findLiveMagicLink(app.db.db, params.data.token) : null;
       if (!params.success || !link) {
-        return problem(
-          reply,
-          400,
-          'This link no longer works',
-          'Sign-in links work once, for 15 minutes. Please ask for a new one.',
-        );
+        return linkGone(reply);
       }
       return reply.view('auth/continue.njk', {
         title: 'Sign in',
@@ -280,12 +282,7 @@ const authRoutes = fp(
       const params = tokenParams.safeParse(request.params);
       const link = params.success ? await consumeMagicLink(app.db.db, params.data.token) : null;
       if (!params.success || !link) {
-        return problem(
-          reply,
-          400,
-          'This link no longer works',
-          'Sign-in links work once, for 15 minutes. Please ask for a new one.',
-        );
+        return linkGone(reply);
       }
       await signIn(request, reply, link.userEmail);
       return reply.redirect(continueAfterSignIn(link), 303);
