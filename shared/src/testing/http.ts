@@ -26,7 +26,10 @@ function canBind(port: number): Promise<boolean> {
   });
 }
 
-/** A free loopback port outside the ephemeral range, never handed out twice by this process. */
+/**
+ * A free loopback port outside the ephemeral range. A process goes round its whole slice before it
+ * offers a port again.
+ */
 export async function freePort(): Promise<number> {
   for (let tries = 0; tries < SLICE; tries += 1) {
     const port = PORT_FLOOR + slice * SLICE + (nextOffset % SLICE);
