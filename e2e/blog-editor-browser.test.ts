@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cluster, startCluster } from '../dev/src/cluster.ts';
 import { launchChromium } from '../shared/src/testing/browser.ts';
-import { type Cluster, startCluster } from '../shared/src/testing/cluster.ts';
 import { linkFrom, type SmtpReceiver, startSmtpReceiver } from '../shared/src/testing/smtp.ts';
 
 const ADMIN = 'writer@rose-ash.test';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { APP_NAMES } from '../shared/src/config/app-names.ts';
-import { createTestDatabase } from '../shared/src/testing/database.ts';
+import { connectDatabase } from '../shared/src/db/client.ts';
+import { createEmptyDatabase } from '../shared/src/testing/database.ts';
 import { freePort } from '../shared/src/testing/http.ts';
 
 const repoRoot = join(import.meta.dirname, '..');
@@ -31,7 +32,7 @@ async function configOnFreePorts(dir: string): Promise<Record<string, number>> {
 
 function startDev(dir: string, env: Record<string, string> = {}): Running {
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'shared/src/dev/run-all.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'dev/src/run-all.ts')], {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '',
@@ -105,22 +106,33 @@ describe('pnpm dev (all six apps in one process)', () => {
   }, 150_000);
 
   it.runIf(services.database === 'postgres' && services.cache === 'redis')(
-    'uses the real servers when DATABASE_URL and REDIS_URL are set',
+    'uses the real servers when DATABASE_URL and REDIS_URL are set, migrating a new empty database',
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'ra-dev-'));
       dirs.push(dir);
       const ports = await configOnFreePorts(dir);
-      const database = await createTestDatabase();
+      // What a new user does: `createdb fresh && DATABASE_URL=…/fresh REDIS_URL=… pnpm dev`.
+      const fresh = await createEmptyDatabase();
       try {
-        const run = startDev(dir, { DATABASE_URL: database.url!, REDIS_URL: services.redisUrl! });
+        const run = startDev(dir, { DATABASE_URL: fresh.url, REDIS_URL: services.redisUrl! });
         await waitReady(ports, run);
         expect(run.output()).toMatch(/"database":"postgres"|database: "postgres"/);
         expect(run.output()).toMatch(/"cache":"redis"|cache: "redis"/);
-        const rows = await database.handle.query<{ n: string }>('SELECT count(*)::text AS n FROM markets');
-        expect(Number(rows[0]?.n)).toBeGreaterThan(0);
+        expect(run.output()).toContain('database migrated');
+        for (const name of APP_NAMES) {
+          const res = await fetch(`http://127.0.0.1:${ports[name]}/`, { headers: { accept: 'text/html' } });
+          expect(res.status, name).toBe(200);
+        }
+        const db = await connectDatabase({ url: fresh.url, max: 1 });
+        try {
+          const rows = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM markets');
+          expect(Number(rows[0]?.n)).toBeGreaterThan(0);
+        } finally {
+          await db.close();
+        }
         expect(await stop(run)).toBe(0);
       } finally {
-        await database.drop();
+        await fresh.drop();
       }
     },
     120_000,

@@ -5,33 +5,19 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp as account } from '../account/src/app.ts';
-import { buildApp as blog } from '../blog/src/app.ts';
-import { buildApp as cart } from '../cart/src/app.ts';
-import { buildApp as events } from '../events/src/app.ts';
-import { buildApp as federation } from '../federation/src/app.ts';
-import { buildApp as market } from '../market/src/app.ts';
+import { APP_BUILDERS } from '../dev/src/app-builders.ts';
 import { APP_NAMES, type AppName } from '../shared/src/config/app-names.ts';
 import type { AppConfig } from '../shared/src/config/index.ts';
 import { CART_COOKIE, INTERNAL_HEADERS } from '../shared/src/contracts/widgets.ts';
-import type { AppDeps } from '../shared/src/infrastructure/factory.ts';
 import { encodeUserHeader } from '../shared/src/infrastructure/fragments.ts';
+import type { BuildApp } from '../shared/src/infrastructure/server.ts';
 import { createTestCache } from '../shared/src/testing/cache.ts';
 import { testConfig } from '../shared/src/testing/config.ts';
 import { createTestDatabase, type TestDatabase } from '../shared/src/testing/database.ts';
 import { freePort, listen } from '../shared/src/testing/http.ts';
 import { seedEntry, seedNav, seedPost, seedProduct } from '../shared/test/fragments/seed.ts';
 
-type FastifyInstance = Awaited<ReturnType<typeof blog>>;
-
-const builders: Record<AppName, (deps: AppDeps) => Promise<FastifyInstance>> = {
-  blog,
-  market,
-  cart,
-  events,
-  federation,
-  account,
-};
+type FastifyInstance = Awaited<ReturnType<BuildApp>>;
 
 let config: AppConfig;
 let database: TestDatabase;
@@ -43,7 +29,8 @@ const internalCalls: Record<string, number> = {};
 const totalInternalCalls = () => Object.values(internalCalls).reduce((a, b) => a + b, 0);
 
 async function start(name: AppName) {
-  const app = await builders[name]({ config, db: database.handle, cache });
+  const { buildApp } = await APP_BUILDERS[name]();
+  const app = await buildApp({ config, db: database.handle, cache });
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/internal/')) internalCalls[name] = (internalCalls[name] ?? 0) + 1;
   });

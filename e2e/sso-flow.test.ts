@@ -4,8 +4,7 @@
  */
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signingJwk } from '../federation/src/services/oidc-provider.ts';
-import { type Cluster, startCluster } from '../shared/src/testing/cluster.ts';
+import { type Cluster, startCluster } from '../dev/src/cluster.ts';
 import { Browser, formField } from '../shared/src/testing/http.ts';
 import { codeFrom, linkFrom, type SmtpReceiver, startSmtpReceiver } from '../shared/src/testing/smtp.ts';
 
@@ -280,7 +279,9 @@ describe('sign-out', () => {
       jti,
       events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
     });
-    const provider = await signingJwk(cluster.config.secrets.oidcSigningKey);
+    // The provider's key id, as any client learns it: from its published key set.
+    const jwks = (await (await fetch(`${fed}/oidc/jwks`)).json()) as { keys: { kid: string }[] };
+    const provider = { kid: jwks.keys[0]?.kid };
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
       type: 'pkcs8',
       format: 'pem',

@@ -4,7 +4,7 @@
  * silent SSO and back-channel logout must still work.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Cluster, startCluster } from '../shared/src/testing/cluster.ts';
+import { type Cluster, startCluster } from '../dev/src/cluster.ts';
 import { Browser, formField } from '../shared/src/testing/http.ts';
 import { linkFrom, type SmtpReceiver, startSmtpReceiver } from '../shared/src/testing/smtp.ts';
 

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import autocannon from 'autocannon';
 import type { buildApp as BuildBlog } from '../../blog/src/app.ts';
+import { APP_BUILDERS } from '../../dev/src/app-builders.ts';
 import { APP_NAMES } from '../../shared/src/config/app-names.ts';
 import { loadConfig } from '../../shared/src/config/index.ts';
 import { CART_COOKIE } from '../../shared/src/contracts/widgets.ts';
@@ -18,7 +19,6 @@ import {
   navigationItems,
   posts,
 } from '../../shared/src/db/schema/index.ts';
-import { APP_BUILDERS } from '../../shared/src/dev/app-builders.ts';
 import { createCache } from '../../shared/src/infrastructure/cache.ts';
 import { freePort, listen } from '../../shared/src/testing/http.ts';
 

@@ -19,8 +19,7 @@ import { freePort, listen } from '@rose-ash/shared/testing/http.ts';
 import { RemoteFediverse } from '@rose-ash/shared/testing/remote-fediverse.ts';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp as buildBlog } from '../../../blog/src/app.ts';
-import { buildApp as buildMarket } from '../../../market/src/app.ts';
+import { APP_BUILDERS } from '../../../dev/src/app-builders.ts';
 import { buildApp as buildFederation } from '../../src/app.ts';
 import { EventProcessor } from '../../src/services/event-processor.ts';
 
@@ -44,8 +43,8 @@ beforeAll(async () => {
     },
   });
   [blog, market, federation] = await Promise.all([
-    buildTestApp(buildBlog, { config, database }),
-    buildTestApp(buildMarket, { config, database }),
+    buildTestApp((await APP_BUILDERS.blog()).buildApp, { config, database }),
+    buildTestApp((await APP_BUILDERS.market()).buildApp, { config, database }),
     buildTestApp(buildFederation, { config, database }),
   ]);
   await Promise.all([

@@ -51,6 +51,35 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * A brand-new, empty database on the test server (no template, no migrations): what an
+ * operator gets from `createdb`. Needs a real Postgres server.
+ */
+export async function createEmptyDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const services = inject('roseAshTest');
+  if (!services.adminUrl) throw new Error('createEmptyDatabase needs a Postgres server (TEST_DATABASE_URL)');
+  const adminUrl = services.adminUrl;
+  const name = `ra_empty_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = await connectDatabase({ url: adminUrl, max: 1 });
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.close();
+  }
+  return {
+    url: withDatabase(adminUrl, name),
+    name,
+    async drop() {
+      const again = await connectDatabase({ url: adminUrl, max: 1 });
+      try {
+        await again.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await again.close();
+      }
+    },
+  };
+}
+
 /** True when tests run against a real Postgres server (some tests need one). */
 export function hasPostgresServer(): boolean {
   return inject('roseAshTest').database === 'postgres';

@@ -121,14 +121,3 @@ describe('.env.example', () => {
     expect([...documented].sort()).toEqual(read.sort());
   });
 });
-
-describe('app settings', () => {
-  it("merges an app's config/defaults.yaml under its section of app-config.yaml and names bad keys", async () => {
-    const { blogSettings } = await import('../../../blog/src/settings.ts');
-    expect(blogSettings(load({})).posts_per_page).toBe(10);
-    expect(blogSettings(testConfig({ overrides: { blog: { posts_per_page: 3 } } })).posts_per_page).toBe(3);
-    expect(
-      problems(() => blogSettings(testConfig({ overrides: { blog: { feed_items: 'many' } } }))).join(),
-    ).toContain('blog.feed_items');
-  });
-});

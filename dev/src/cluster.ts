@@ -1,10 +1,10 @@
+import type { AppConfig, AppName } from '@rose-ash/shared/config/index.ts';
+import { createTestCache } from '@rose-ash/shared/testing/cache.ts';
+import { testConfig } from '@rose-ash/shared/testing/config.ts';
+import { createTestDatabase, type TestDatabase } from '@rose-ash/shared/testing/database.ts';
+import { freePort, listen } from '@rose-ash/shared/testing/http.ts';
 import type { FastifyInstance } from 'fastify';
-import type { AppConfig, AppName } from '../config/index.ts';
-import { APP_BUILDERS } from '../dev/app-builders.ts';
-import { createTestCache } from './cache.ts';
-import { testConfig } from './config.ts';
-import { createTestDatabase, type TestDatabase } from './database.ts';
-import { freePort, listen } from './http.ts';
+import { APP_BUILDERS } from './app-builders.ts';
 
 export interface ClusterOptions {
   /** More environment for the shared config (e.g. SMTP_URL, ADMIN_EMAILS). */

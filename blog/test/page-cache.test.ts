@@ -1,36 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp as buildBlog } from '../../../blog/src/app.ts';
-import { CART_COOKIE, INTERNAL_HEADERS } from '../../src/contracts/widgets.ts';
-import type { AppDeps } from '../../src/infrastructure/factory.ts';
-import { decodeUserHeader } from '../../src/infrastructure/fragments.ts';
-import { PAGE_CACHE_HEADER, purgePageCache } from '../../src/infrastructure/page-cache.ts';
-import { buildTestApp, type TestApp } from '../../src/testing/app.ts';
-import { testConfig } from '../../src/testing/config.ts';
-import { seedPost } from './seed.ts';
+import { CART_COOKIE, INTERNAL_HEADERS } from '../../shared/src/contracts/widgets.ts';
+import { decodeUserHeader } from '../../shared/src/infrastructure/fragments.ts';
+import { PAGE_CACHE_HEADER, purgePageCache } from '../../shared/src/infrastructure/page-cache.ts';
+import { buildTestApp, type TestApp } from '../../shared/src/testing/app.ts';
+import { testConfig } from '../../shared/src/testing/config.ts';
+import { signInAs } from '../../shared/src/testing/sessions.ts';
+import { seedPost } from '../../shared/test/fragments/seed.ts';
+import { buildApp } from '../src/app.ts';
 
 /** Stands in for account, cart and events: fragments that name whoever they were asked for. */
 let stub: Server;
 let stubCalls = 0;
 let t: TestApp;
-
-/**
- * Test-only sign-in: the blog built with an extra hook reading `x-test-user`. Production apps
- * never have it; it stands in for the SSO session until that layer lands.
- */
-async function blogWithTestSignIn(deps: AppDeps): Promise<FastifyInstance> {
-  const app = await buildBlog(deps);
-  app.addHook('onRequest', async (request) => {
-    const header = request.headers['x-test-user'];
-    if (typeof header === 'string') request.user = decodeUserHeader(header);
-  });
-  return app;
-}
-const testUser = Buffer.from(
-  JSON.stringify({ id: 5, email: 'ann@example.test', name: 'Ann', username: null, isAdmin: false }),
-).toString('base64url');
 
 beforeAll(async () => {
   stub = createServer((req, res) => {
@@ -53,7 +36,7 @@ beforeAll(async () => {
       EVENTS_INTERNAL_URL: base,
     },
   });
-  t = await buildTestApp(blogWithTestSignIn, { config });
+  t = await buildTestApp(buildApp, { config });
 });
 afterAll(async () => {
   await t?.close();
@@ -96,10 +79,11 @@ describe('page cache', () => {
     await t.app.inject({ url: `/${post.slug}/`, headers: html, cookies: visited }); // anonymous: stored
     await t.database.handle.query('UPDATE posts SET title = $1 WHERE id = $2', ['Live title', post.id]);
 
+    const ann = await signInAs(t.app, 'ann@example.test', 'Ann');
     const signedIn = await t.app.inject({
       url: `/${post.slug}/`,
-      headers: { ...html, 'x-test-user': testUser },
-      cookies: visited,
+      headers: html,
+      cookies: { ...visited, ...ann.cookies },
     });
     expect(signedIn.headers[PAGE_CACHE_HEADER]).toBe('bypass');
     expect(signedIn.headers['cache-control']).toBe('private, no-store');

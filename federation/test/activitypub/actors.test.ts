@@ -1,14 +1,12 @@
 import { createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp as buildBlog } from '../../../blog/src/app.ts';
-import { buildApp as buildFederation } from '../../../federation/src/app.ts';
-import { buildApp as buildMarket } from '../../../market/src/app.ts';
-import { users } from '../../src/db/schema/index.ts';
-import { isPrivateAddress } from '../../src/infrastructure/activitypub/remote-fetch.ts';
-import { sanitizeRemoteHtml } from '../../src/infrastructure/activitypub/sanitize.ts';
-import { buildTestApp, type TestApp } from '../../src/testing/app.ts';
-import { testConfig } from '../../src/testing/config.ts';
-import { createTestDatabase, type TestDatabase } from '../../src/testing/database.ts';
+import { APP_BUILDERS } from '../../../dev/src/app-builders.ts';
+import { users } from '../../../shared/src/db/schema/index.ts';
+import { isPrivateAddress } from '../../../shared/src/infrastructure/activitypub/remote-fetch.ts';
+import { sanitizeRemoteHtml } from '../../../shared/src/infrastructure/activitypub/sanitize.ts';
+import { buildTestApp, type TestApp } from '../../../shared/src/testing/app.ts';
+import { testConfig } from '../../../shared/src/testing/config.ts';
+import { createTestDatabase, type TestDatabase } from '../../../shared/src/testing/database.ts';
 
 const AS = 'application/activity+json';
 let database: TestDatabase;
@@ -20,9 +18,9 @@ beforeAll(async () => {
   database = await createTestDatabase();
   const config = testConfig();
   [blog, market, federation] = await Promise.all([
-    buildTestApp(buildBlog, { config, database }),
-    buildTestApp(buildMarket, { config, database }),
-    buildTestApp(buildFederation, { config, database }),
+    buildTestApp((await APP_BUILDERS.blog()).buildApp, { config, database }),
+    buildTestApp((await APP_BUILDERS.market()).buildApp, { config, database }),
+    buildTestApp((await APP_BUILDERS.federation()).buildApp, { config, database }),
   ]);
   await database.handle.db
     .insert(users)

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp as buildBlog } from '../../../blog/src/app.ts';
-import { freezeAll, NavItemDto } from '../../src/contracts/dtos.ts';
-import type { BlogService } from '../../src/contracts/protocols.ts';
-import { withOverrides } from '../../src/services/registry.ts';
-import { defaultServices } from '../../src/services/wiring.ts';
-import { buildTestApp, type TestApp } from '../../src/testing/app.ts';
+import { freezeAll, NavItemDto } from '../../shared/src/contracts/dtos.ts';
+import type { BlogService } from '../../shared/src/contracts/protocols.ts';
+import { withOverrides } from '../../shared/src/services/registry.ts';
+import { defaultServices } from '../../shared/src/services/wiring.ts';
+import { buildTestApp, type TestApp } from '../../shared/src/testing/app.ts';
+import { buildApp as buildBlog } from '../src/app.ts';
 
 let t: TestApp;
 let calls = 0;

@@ -5,29 +5,31 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { APP_NAMES } from '@rose-ash/shared/config/index.ts';
+import { seedDemoContent } from '@rose-ash/shared/dev/seed.ts';
+import { createLoggerOptions } from '@rose-ash/shared/infrastructure/logger.ts';
+import { loadConfigOrExit, openResources } from '@rose-ash/shared/infrastructure/server.ts';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { APP_NAMES } from '../config/index.ts';
-import { createLoggerOptions } from '../infrastructure/logger.ts';
-import { loadConfigOrExit, openResources } from '../infrastructure/server.ts';
 import { APP_BUILDERS } from './app-builders.ts';
-import { seedDemoContent } from './seed.ts';
 
 // Development reads a local .env when there is one (never committed).
 const envFile = join(process.cwd(), '.env');
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
-// `pnpm dev` always runs the EventProcessor (federation starts it when this is set).
-const config = { ...loadConfigOrExit(), runEventProcessor: true };
+// `pnpm dev` always runs the EventProcessor (federation starts it when this is set) and always
+// migrates, embedded or on a server named by DATABASE_URL (a new empty database just works).
+const config = { ...loadConfigOrExit(), runEventProcessor: true, runMigrations: true };
 const logger = pino(createLoggerOptions(config) as pino.LoggerOptions);
 const { db, cache } = await openResources(config);
 logger.info(
   {
     database: db.kind === 'pglite' ? `embedded (${join(config.paths.data, 'pglite')})` : 'postgres',
     cache: cache.kind,
+    migrations: 'applied',
   },
-  'resources ready',
+  'resources ready (database migrated)',
 );
 const seeded = await seedDemoContent(db.db, config);
 if (seeded) logger.info('demo content seeded');
