@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { type AppDeps, createApp } from '@rose-ash/shared/infrastructure/factory.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { blogJobs } from './jobs/index.ts';
 import adminRoutes from './routes/admin/index.ts';
 import articleRoutes from './routes/articles/index.ts';
 import editorRoutes from './routes/editor/index.ts';
@@ -21,6 +22,7 @@ export const blogApp = fp(
   async (app) => {
     await app.register(ghostPlugin);
     await app.register(publishingPlugin);
+    await app.register(blogJobs);
     await app.register(ghostWebhookRoutes);
     await app.register(editorRoutes);
     await app.register(siteAdminRoutes);

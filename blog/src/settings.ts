@@ -4,11 +4,6 @@ import { z } from 'zod';
 const blogSettingsSchema = z.object({
   posts_per_page: z.number().int().min(1).max(100),
   feed_items: z.number().int().min(1).max(200),
-  ghost_safety_net_minutes: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 60),
   announce_window_hours: z
     .number()
     .min(0)

@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { type AppDeps, createApp } from '@rose-ash/shared/infrastructure/factory.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { federationJobs } from './jobs/index.ts';
 import authRoutes from './routes/auth/index.ts';
 import homeRoutes from './routes/home/index.ts';
-import { registerEventProcessor } from './services/event-processor.ts';
 
 const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
 
@@ -13,6 +13,7 @@ export const federationApp = fp(
   async (app) => {
     await app.register(homeRoutes);
     await app.register(authRoutes);
+    await app.register(federationJobs);
   },
   { name: 'federation-app', fastify: '5.x' },
 );
@@ -21,6 +22,5 @@ export const federationApp = fp(
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = await createApp('federation', deps, { templatesDir });
   await app.register(federationApp);
-  if (deps.config.runEventProcessor) registerEventProcessor(app);
   return app;
 }

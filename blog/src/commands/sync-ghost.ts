@@ -3,9 +3,7 @@
  * incremental one), recorded in ghost_sync_runs like the admin button's runs.
  */
 
-import { join } from 'node:path';
-import { connectDatabase } from '@rose-ash/shared/db/client.ts';
-import { loadConfigOrExit } from '@rose-ash/shared/infrastructure/server.ts';
+import { loadConfigOrExit, openDatabaseOrExit } from '@rose-ash/shared/infrastructure/server.ts';
 import pino from 'pino';
 import { createGhostClient } from '../services/ghost-client.ts';
 import { runFullSync, runIncrementalSync } from '../services/ghost-sync.ts';
@@ -16,11 +14,7 @@ if (!config.ghost) {
   process.stderr.write('Ghost is not configured: set GHOST_URL and GHOST_ADMIN_API_KEY.\n');
   process.exit(2);
 }
-const db = await connectDatabase({
-  url: config.databaseUrl,
-  dataDir: join(config.paths.data, 'pglite'),
-  max: 2,
-});
+const db = await openDatabaseOrExit(config, { poolSize: 2 });
 try {
   const deps = { db: db.db, ghost: createGhostClient(config.ghost), log };
   const counts = process.argv.includes('--incremental')

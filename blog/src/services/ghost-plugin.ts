@@ -1,24 +1,25 @@
 import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { blogSettings } from '../settings.ts';
 import { createGhostClient, type GhostClient } from './ghost-client.ts';
 import { type PostChange, runFullSync, runIncrementalSync, type SyncDeps } from './ghost-sync.ts';
-import { processStoredWebhooks } from './ghost-webhooks.ts';
+import { processStoredWebhooks, webhookState } from './ghost-webhooks.ts';
 
 export type PostChangeListener = (change: PostChange, db: DatabaseLike) => Promise<void>;
-
-/** Advisory lock key: the periodic pull runs on one replica at a time. */
-const SAFETY_NET_LOCK = 7_461_101;
 
 export interface GhostSync {
   client: GhostClient;
   runFull(): ReturnType<typeof runFullSync>;
   runIncremental(): ReturnType<typeof runIncrementalSync>;
-  /** The periodic pull: skipped (false) when another replica holds the lock. */
-  runSafetyNet(): Promise<boolean>;
+  /** The periodic pull (the `blog.ghost-safety-net` job): incremental sync, then any stored delivery left over. */
+  runSafetyNet(): Promise<void>;
   /** Applies stored webhook deliveries; resolves when none are left (single flight). */
   drainWebhooks(): Promise<void>;
+  /**
+   * The `blog.ghost-webhook` job: applies stored deliveries up to this one, in arrival order;
+   * throws (so the runner retries with back-off) while this one is still not applied.
+   */
+  applyWebhook(deliveryId: number): Promise<void>;
   /** Listeners for changed posts (page-cache purge, fediverse activities). */
   onPostChanged(listener: PostChangeListener): void;
 }
@@ -58,10 +59,16 @@ export const ghostPlugin = fp(
       runFull: () => runFullSync(deps()),
       runIncremental: () => runIncrementalSync(deps()),
       async runSafetyNet() {
-        const result = await app.db.withAdvisoryLock(SAFETY_NET_LOCK, () => runIncrementalSync(deps()), {
-          wait: false,
-        });
-        return result.acquired;
+        await runIncrementalSync(deps());
+        await sync.drainWebhooks();
+      },
+      async applyWebhook(deliveryId) {
+        await processStoredWebhooks(
+          { ...deps(), onSiteChanged: async () => void (await runIncrementalSync(deps())) },
+          { upTo: deliveryId },
+        );
+        const state = await webhookState(app.db.db, deliveryId);
+        if (state && !state.applied) throw new Error(state.error ?? 'the delivery was not applied');
       },
       drainWebhooks() {
         // A call during a pass asks for one more pass, so a delivery stored just as the
@@ -90,15 +97,6 @@ export const ghostPlugin = fp(
       },
     };
     app.decorate('ghostSync', sync);
-
-    if (app.config.env !== 'test') {
-      const intervalMs = blogSettings(app.config).ghost_safety_net_minutes * 60 * 1000;
-      const timer = setInterval(() => {
-        sync.runSafetyNet().catch((err) => app.log.error({ err }, 'ghost safety-net pull failed'));
-      }, intervalMs);
-      timer.unref();
-      app.addHook('onClose', async () => clearInterval(timer));
-    }
   },
   { name: 'blog-ghost-sync', fastify: '5.x' },
 );

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { JOBS } from '@rose-ash/shared/contracts/jobs.ts';
 import type { Database, DatabaseLike } from '@rose-ash/shared/db/client.ts';
 import {
   ghostMemberLinks,
@@ -9,7 +10,7 @@ import {
   tags,
   users,
 } from '@rose-ash/shared/db/schema/index.ts';
-import { and, asc, eq, isNull, lt } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, lte } from 'drizzle-orm';
 import { z } from 'zod';
 import { ghostMemberSchema, ghostPostSchema, ghostTagSchema } from './ghost-client.ts';
 import { applyPost, Counter, deletePostRow, type SyncDeps, upsertTag } from './ghost-sync.ts';
@@ -68,28 +69,42 @@ const changeSchema = z.object({
   previous: z.record(z.string(), z.unknown()).optional(),
 });
 
-const MAX_ATTEMPTS = 5;
+/** Applying a delivery is tried this many times (its job's first run and retries), then left failed. */
+export const MAX_ATTEMPTS = JOBS['blog.ghost-webhook'].retry.limit + 1;
 
 /**
- * Applies stored deliveries in arrival order, one row at a time (`SKIP LOCKED`, so two replicas
- * never apply the same one). Idempotent: the state in each payload is compared with ours by
- * Ghost's `updated_at`, so a retried or echoed delivery changes nothing.
+ * Applies stored deliveries in arrival order (up to `upTo` when given), one row per
+ * transaction. A row another worker is applying is waited for (`FOR UPDATE`), so a caller returns
+ * only once everything before it is settled; each row applies in a savepoint, so a failing one
+ * records its error and the next still applies. Idempotent: the state in each payload is
+ * compared with ours by Ghost's `updated_at`, so a retried or echoed delivery changes nothing.
  */
 export async function processStoredWebhooks(
   deps: SyncDeps & { onSiteChanged?: () => Promise<void> },
+  options: { upTo?: number } = {},
 ): Promise<number> {
   let processed = 0;
   let siteChanged = false;
+  let after = 0;
+  const pending = () =>
+    and(
+      isNull(ghostWebhookEvents.processedAt),
+      lt(ghostWebhookEvents.attempts, MAX_ATTEMPTS),
+      gt(ghostWebhookEvents.id, after),
+      options.upTo ? lte(ghostWebhookEvents.id, options.upTo) : undefined,
+    );
   for (;;) {
-    const done = await deps.db.transaction(async (tx) => {
+    const next = await deps.db.transaction(async (tx) => {
       const [row] = await tx
         .select()
         .from(ghostWebhookEvents)
-        .where(and(isNull(ghostWebhookEvents.processedAt), lt(ghostWebhookEvents.attempts, MAX_ATTEMPTS)))
+        .where(pending())
         .orderBy(asc(ghostWebhookEvents.id))
         .limit(1)
-        .for('update', { skipLocked: true });
-      if (!row) return false;
+        .for('update');
+      // A row we waited for may have been applied meanwhile; LIMIT 1 then yields nothing even
+      // when later rows are pending, so look again before stopping.
+      if (!row) return (await tx.$count(ghostWebhookEvents, pending())) > 0 ? after : null;
       try {
         // A savepoint: a failing delivery rolls back alone and the claim can still record it.
         const applied = await tx.transaction((sp) =>
@@ -100,6 +115,7 @@ export async function processStoredWebhooks(
           .update(ghostWebhookEvents)
           .set({ processedAt: new Date(), attempts: row.attempts + 1, error: null })
           .where(eq(ghostWebhookEvents.id, row.id));
+        processed++;
       } catch (err) {
         deps.log.warn({ err, event: row.event, id: row.id }, 'ghost webhook failed; will retry');
         await tx
@@ -107,10 +123,10 @@ export async function processStoredWebhooks(
           .set({ attempts: row.attempts + 1, error: (err as Error).message })
           .where(eq(ghostWebhookEvents.id, row.id));
       }
-      return true;
+      return row.id;
     });
-    if (!done) break;
-    processed++;
+    if (next === null) break;
+    after = next;
   }
   // `site.changed` says nothing about what changed: pull once, after the claims are released
   // (the pull uses its own connections; inside a claim it would wait on itself when embedded).
@@ -118,7 +134,41 @@ export async function processStoredWebhooks(
   return processed;
 }
 
+/** A stored delivery's state: applied, still to do (with the last error), or unknown. */
+export async function webhookState(
+  db: DatabaseLike,
+  id: number,
+): Promise<{ applied: boolean; attempts: number; error: string | null } | null> {
+  const [row] = await db
+    .select({
+      processedAt: ghostWebhookEvents.processedAt,
+      attempts: ghostWebhookEvents.attempts,
+      error: ghostWebhookEvents.error,
+    })
+    .from(ghostWebhookEvents)
+    .where(eq(ghostWebhookEvents.id, id));
+  return row ? { applied: row.processedAt !== null, attempts: row.attempts, error: row.error } : null;
+}
+
 async function applyWebhook(
+  deps: SyncDeps,
+  payload: Record<string, unknown>,
+): Promise<'applied' | 'site-changed'> {
+  try {
+    return await applyWebhookPayload(deps, payload);
+  } catch (err) {
+    if (!(err instanceof z.ZodError)) throw err;
+    // Shown on the sync page and by `pnpm jobs`: say what is wrong in one line.
+    const key = Object.keys(payload).find((k) => k !== 'event') ?? 'payload';
+    const issues = err.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new Error(`The ${key} in this delivery is malformed (${issues})`);
+  }
+}
+
+async function applyWebhookPayload(
   deps: SyncDeps,
   payload: Record<string, unknown>,
 ): Promise<'applied' | 'site-changed'> {

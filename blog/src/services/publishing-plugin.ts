@@ -7,13 +7,13 @@ import { publishDuePosts } from './editor-service.ts';
 import type { PublishingDeps } from './publishing-service.ts';
 import { afterChange } from './publishing-service.ts';
 
-const SCHEDULER_LOCK = 7_461_102;
-const SCHEDULER_INTERVAL_MS = 60 * 1000;
-
 declare module 'fastify' {
   interface FastifyInstance {
     blogPublishing: {
-      /** Publishes scheduled posts whose time has come (and announces them); returns how many. */
+      /**
+       * Publishes scheduled posts whose time has come (and announces them); returns how many.
+       * The `blog.publish-scheduled` job calls it every minute on one replica.
+       */
       publishDue(now?: Date): Promise<number>;
     };
   }
@@ -59,35 +59,22 @@ export const publishingPlugin = fp(
       );
     });
 
-    const publishDue = async (now = new Date()) => {
-      const result = await app.db.withAdvisoryLock(
-        SCHEDULER_LOCK,
-        () =>
-          app.db.db.transaction(async (tx) => {
-            const due = await publishDuePosts(tx, now);
-            for (const post of due) {
-              await afterChange(
-                { db: tx, cache: app.cache, config: app.config, federation: federation() },
-                post,
-                'scheduled',
-                post.slug,
-              );
-            }
-            return due.length;
-          }),
-        { wait: false },
-      );
-      return result.acquired ? result.value : 0;
-    };
+    // publishDuePosts is one UPDATE … WHERE status = 'scheduled': a concurrent run waits on the
+    // row and then finds it published, so a post is published (and announced) once.
+    const publishDue = async (now = new Date()) =>
+      app.db.db.transaction(async (tx) => {
+        const due = await publishDuePosts(tx, now);
+        for (const post of due) {
+          await afterChange(
+            { db: tx, cache: app.cache, config: app.config, federation: federation() },
+            post,
+            'scheduled',
+            post.slug,
+          );
+        }
+        return due.length;
+      });
     app.decorate('blogPublishing', { publishDue });
-
-    if (app.config.env !== 'test') {
-      const timer = setInterval(() => {
-        publishDue().catch((err) => app.log.error({ err }, 'scheduled publishing failed'));
-      }, SCHEDULER_INTERVAL_MS);
-      timer.unref();
-      app.addHook('onClose', async () => clearInterval(timer));
-    }
   },
   { name: 'blog-publishing', dependencies: ['blog-ghost-sync'], fastify: '5.x' },
 );

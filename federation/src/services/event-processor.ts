@@ -20,7 +20,7 @@ import {
 import { requestSigner } from '@rose-ash/shared/infrastructure/activitypub/signatures.ts';
 import { AS_PUBLIC, actorUri, parseLocalActorUri } from '@rose-ash/shared/infrastructure/activitypub/uris.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import { inboundHandlers } from './inbound-handlers.ts';
 
 type Logger = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error' | 'debug'>;
@@ -356,12 +356,4 @@ export class EventProcessor {
       'activity delivery attempt',
     );
   }
-}
-
-/** Runs an EventProcessor for the life of the app (federation, when RUN_EVENT_PROCESSOR=true). */
-export function registerEventProcessor(app: FastifyInstance): EventProcessor {
-  const processor = new EventProcessor({ db: app.db, config: app.config, logger: app.log });
-  app.addHook('onReady', async () => processor.start());
-  app.addHook('onClose', async () => processor.stop());
-  return processor;
 }

@@ -14,7 +14,7 @@ import {
 import { createFederationService } from '@rose-ash/shared/services/federation-service.ts';
 import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
 import { testConfig } from '@rose-ash/shared/testing/config.ts';
-import { createTestDatabase, type TestDatabase } from '@rose-ash/shared/testing/database.ts';
+import { createTestDatabase, requirePostgres, type TestDatabase } from '@rose-ash/shared/testing/database.ts';
 import { freePort, listen } from '@rose-ash/shared/testing/http.ts';
 import { RemoteFediverse } from '@rose-ash/shared/testing/remote-fediverse.ts';
 import { eq, inArray } from 'drizzle-orm';
@@ -453,7 +453,8 @@ describe('delivery', () => {
     return remote.postsTo(path).map((p) => String(p.json?.['id']));
   }
 
-  it('loses nothing and delivers nothing twice when a processor dies mid-batch', async () => {
+  it('loses nothing and delivers nothing twice when a processor dies mid-batch', async (context) => {
+    requirePostgres(context, 'a claim left open by a dead worker, taken over by another connection');
     const k = remoteA.addActor('k');
     const ids = await emitMany(6, [k]);
     let handled = 0;
@@ -475,7 +476,8 @@ describe('delivery', () => {
     expect(rows.every((r) => r.status === 'done')).toBe(true);
   });
 
-  it('two processors at once handle each activity once', async () => {
+  it('two processors at once handle each activity once', async (context) => {
+    requirePostgres(context, 'two processors claiming with FOR UPDATE SKIP LOCKED on separate connections');
     const m = remoteB.addActor('m');
     const ids = await emitMany(10, [m]);
     const [one, two] = [processor({ batchSize: 3 }), processor({ batchSize: 3 })];

@@ -35,6 +35,7 @@ export const envSchema = z.object({
   MEDIA_DIR: z.string().optional(),
   RUN_MIGRATIONS: z.enum(['true', 'false']).optional(),
   RUN_EVENT_PROCESSOR: z.enum(['true', 'false']).optional(),
+  RUN_JOBS: z.enum(['true', 'false']).optional(),
   DATABASE_URL: postgresUrl.optional(),
   REDIS_URL: redisUrl.optional(),
   SITE_DOMAIN: z.string().optional(),

@@ -25,6 +25,15 @@ export const fileSchema = z.object({
     ttl: z.record(z.string(), z.number().int().nonnegative()).default({}),
   }),
   page_cache: z.object({ ttl_seconds: z.number().int().nonnegative().default(60) }),
+  /** The job runner: how often idle workers poll, how often schedules are checked, the schedules. */
+  jobs: z
+    .object({
+      polling_seconds: z.number().min(0.5).max(60).default(2),
+      cron_check_seconds: z.number().int().min(1).max(45).default(30),
+      /** Job name → cron expression (site time zone), or null to switch a periodic job off. */
+      schedules: z.record(z.string(), z.string().min(1).nullable()).default({}),
+    })
+    .default({ polling_seconds: 2, cron_check_seconds: 30, schedules: {} }),
   mail: z.object({ from: z.string().min(3) }),
   /**
    * Per-app sections (`blog:`, `market:` …) override that app's `<app>/config/defaults.yaml`;

@@ -51,6 +51,14 @@ export interface AppConfig {
   mail: { from: string; smtpUrl: string | undefined };
   fragments: { timeoutMs: number; ttl: Record<string, number> };
   pageCache: { ttlSeconds: number };
+  /** The job runner (see shared/src/infrastructure/jobs.ts); schedules are cron expressions by job name. */
+  jobs: {
+    /** Work this app's jobs and keep its schedules (RUN_JOBS, default true); false: send only. */
+    run: boolean;
+    pollingSeconds: number;
+    cronCheckSeconds: number;
+    schedules: Record<string, string | null>;
+  };
   sumup: { apiKey: string; merchantCode: string; apiBase: string } | null;
   ghost: { url: string; adminApiKey: string; contentApiKey?: string; webhookSecret?: string } | null;
   /** The parsed YAML, for app-specific sections (e.g. market scrapers). */
@@ -171,6 +179,12 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     mail: { from: env.MAIL_FROM ?? file.mail.from, smtpUrl: env.SMTP_URL },
     fragments: { timeoutMs: file.fragments.timeout_ms, ttl: file.fragments.ttl },
     pageCache: { ttlSeconds: file.page_cache.ttl_seconds },
+    jobs: {
+      run: env.RUN_JOBS !== 'false',
+      pollingSeconds: file.jobs.polling_seconds,
+      cronCheckSeconds: file.jobs.cron_check_seconds,
+      schedules: file.jobs.schedules,
+    },
     sumup:
       env.SUMUP_API_KEY && env.SUMUP_MERCHANT_CODE
         ? {

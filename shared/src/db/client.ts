@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.ts';
@@ -16,15 +17,20 @@ export interface DatabaseHandle {
   db: Database;
   /** 'postgres' when talking to a server, 'pglite' when embedded. */
   kind: 'postgres' | 'pglite';
+  /** The server's URL (kind 'postgres'): the job runner opens its own small pool on it. */
+  url?: string;
+  /** The embedded instance (kind 'pglite'): the job runner shares its single connection. */
+  pglite?: PGlite;
   /** Raw SQL for infrastructure code that needs it (LISTEN, advisory locks, ...). */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /**
-   * Runs `fn` holding a Postgres session advisory lock on a dedicated connection. With
-   * `wait: false` it returns `{ acquired: false }` at once when another holder has it (e.g.
-   * "only one replica runs the periodic job"). Embedded mode is single-process: always runs.
+   * Runs `fn` holding a Postgres session advisory lock, named (the key is `hashtext(name)`), on
+   * a dedicated connection. With `wait: false` it returns `{ acquired: false }` at once when
+   * another holder has it. Embedded mode is single-process: always runs. Periodic work does not
+   * use this (the job runner guarantees once-per-tick); migrations do.
    */
   withAdvisoryLock<T>(
-    key: number,
+    name: string,
     fn: () => Promise<T>,
     opts?: { wait?: boolean },
   ): Promise<{ acquired: true; value: T } | { acquired: false }>;
@@ -60,25 +66,26 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     return {
       db,
       kind: 'postgres',
+      url: options.url,
       async query<T>(text: string, params?: unknown[]) {
         const result = await pool.query(text, params as unknown[]);
         return result.rows as T[];
       },
-      async withAdvisoryLock(key, fn, opts) {
+      async withAdvisoryLock(name, fn, opts) {
         // A connection of its own, outside the pool: `fn` may need every pooled connection.
         const conn = new pg.Client({ connectionString: options.url, application_name: 'rose-ash-lock' });
         await conn.connect();
         try {
           if (opts?.wait === false) {
-            const r = await conn.query('SELECT pg_try_advisory_lock($1) AS ok', [key]);
+            const r = await conn.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
             if (!r.rows[0]?.ok) return { acquired: false };
           } else {
-            await conn.query('SELECT pg_advisory_lock($1)', [key]);
+            await conn.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
           }
           try {
             return { acquired: true, value: await fn() };
           } finally {
-            await conn.query('SELECT pg_advisory_unlock($1)', [key]);
+            await conn.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
           }
         } finally {
           await conn.end();
@@ -92,21 +99,83 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   if (options.dataDir) mkdirSync(dirname(options.dataDir), { recursive: true });
+  const releaseLock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
   const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
-  await client.waitReady;
+  try {
+    await client.waitReady;
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
   const db = drizzle({ client, schema }) as unknown as Database;
   return {
     db,
     kind: 'pglite',
+    pglite: client,
     async query<T>(text: string, params?: unknown[]) {
       const result = await client.query<T>(text, params as unknown[]);
       return result.rows;
     },
-    async withAdvisoryLock(_key, fn) {
+    async withAdvisoryLock(_name, fn) {
       return { acquired: true, value: await fn() };
     },
     async close() {
       await client.close();
+      releaseLock();
     },
   };
+}
+
+/** The embedded database's folder is already open in another process (PGlite is single-process). */
+export class DatabaseInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `The embedded database at ${dataDir} is in use by process ${pid} (a running \`pnpm dev\`?). ` +
+        'Stop that process first, or run against a PostgreSQL server with DATABASE_URL.',
+    );
+    this.name = 'DatabaseInUseError';
+  }
+}
+
+/**
+ * Takes `<dataDir>.lock` (holding our pid) so a second process (`sync:ghost`, `pnpm jobs`, a
+ * second `pnpm dev`) refuses with a clear message instead of corrupting the files. A lock left
+ * by a process that no longer exists is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = `${dataDir}.lock`;
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        rmSync(lockFile, { force: true });
+        process.off('exit', release);
+      };
+      process.on('exit', release);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(lockFile, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new DatabaseInUseError(dataDir, pid);
+      }
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

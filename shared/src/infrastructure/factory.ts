@@ -20,6 +20,7 @@ import './auth-types.ts';
 import { activityPubRoutes } from './activitypub/plugin.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
 import { fragmentsPlugin } from './fragments.ts';
+import { createJobRunner, type JobClock, type JobRunner } from './jobs.ts';
 import { createLoggerOptions } from './logger.ts';
 import { oauthClientPlugin } from './oauth.ts';
 import { pageCachePlugin } from './page-cache.ts';
@@ -41,6 +42,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Replaces the default service registry (tests: `withOverrides(...)`). */
   services?: ServiceRegistry;
+  /** The job runner's clock (tests share pg-boss's TestClock between app instances). */
+  jobClock?: JobClock;
 }
 
 export interface CreateAppOptions {
@@ -55,6 +58,8 @@ declare module 'fastify' {
     db: DatabaseHandle;
     cache: Cache;
     templates: nunjucks.Environment;
+    /** This app's job runner: register handlers for the jobs it owns, send any job. */
+    jobs: JobRunner;
     /**
      * Adds values to every page's template context (the signed-in user, header fragments, ...).
      * Providers run in parallel before each render; a failing provider fails the render.
@@ -102,6 +107,19 @@ export async function createApp(
     'templates',
     createTemplateEngine({ config, appName: name, appTemplatesDir: options.templatesDir }),
   );
+  app.decorate(
+    'jobs',
+    createJobRunner({
+      app: name,
+      config,
+      db: deps.db,
+      logger: app.log,
+      ...(deps.jobClock ? { clock: deps.jobClock } : {}),
+    }),
+  );
+  // Started once every plugin has registered its handlers; stopped before the pools close.
+  app.addHook('onReady', async () => app.jobs.start());
+  app.addHook('onClose', async () => app.jobs.stop());
   app.decorateRequest('wantsJson', false);
   app.decorateRequest('user', null);
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { type AppConfig, type AppName, ConfigError, loadConfig } from '../config/index.ts';
-import { connectDatabase, type DatabaseHandle } from '../db/client.ts';
+import { connectDatabase, type DatabaseHandle, DatabaseInUseError } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { type Cache, createCache } from './cache.ts';
 import type { AppDeps } from './factory.ts';
@@ -22,13 +22,33 @@ export function loadConfigOrExit(): AppConfig {
   }
 }
 
+/**
+ * Opens the database the config names (embedded under .data/ when DATABASE_URL is unset); a
+ * process that finds the embedded database in use by another stops with a message saying so.
+ */
+export async function openDatabaseOrExit(
+  config: AppConfig,
+  options: { poolSize?: number; applicationName?: string } = {},
+): Promise<DatabaseHandle> {
+  try {
+    return await connectDatabase({
+      url: config.databaseUrl,
+      dataDir: join(config.paths.data, 'pglite'),
+      applicationName: options.applicationName ?? 'rose-ash',
+      ...(options.poolSize ? { max: options.poolSize } : {}),
+    });
+  } catch (err) {
+    if (err instanceof DatabaseInUseError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
 /** Opens the database and cache the config names (embedded ones when the URLs are unset). */
 export async function openResources(config: AppConfig): Promise<{ db: DatabaseHandle; cache: Cache }> {
-  const db = await connectDatabase({
-    url: config.databaseUrl,
-    dataDir: join(config.paths.data, 'pglite'),
-    applicationName: 'rose-ash',
-  });
+  const db = await openDatabaseOrExit(config);
   const cache = createCache({ url: config.redisUrl, prefix: 'ra:' });
   // Embedded databases are private to this process, so they are always migrated here.
   if (config.runMigrations || db.kind === 'pglite') await runMigrations(db, config.paths.migrations);

@@ -18,6 +18,8 @@ export interface BuildTestAppOptions {
   /** Reuse one database/cache across several apps in one file. */
   database?: TestDatabase;
   cache?: ReturnType<typeof createTestCache>;
+  /** More build dependencies (e.g. a shared job clock). */
+  deps?: Partial<Pick<AppDeps, 'jobClock' | 'services'>>;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function buildTestApp(
   const config = options.config ?? testConfig();
   const database = options.database ?? (await createTestDatabase());
   const cache = options.cache ?? createTestCache();
-  const app = await build({ config, db: database.handle, cache });
+  const app = await build({ config, db: database.handle, cache, ...options.deps });
   await app.ready();
   return {
     app,

@@ -12,7 +12,9 @@ export function testConfig(
   const services = inject('roseAshTest');
   return loadConfig({
     cwd: services.repoRoot,
-    env: { NODE_ENV: 'test', ...services.secretsEnv, ...options.env },
+    // Jobs are sent but not worked unless a test asks (RUN_JOBS=true): tests apply queued work
+    // themselves (drain, publishDue), so nothing runs behind their backs.
+    env: { NODE_ENV: 'test', RUN_JOBS: 'false', ...services.secretsEnv, ...options.env },
     ...(options.overrides ? { overrides: options.overrides } : {}),
   });
 }

@@ -84,3 +84,18 @@ export async function createEmptyDatabase(): Promise<{ url: string; name: string
 export function hasPostgresServer(): boolean {
   return inject('roseAshTest').database === 'postgres';
 }
+
+/**
+ * Skips the running test, by name and with the reason printed, when there is no PostgreSQL
+ * server: the embedded fallback is one connection in one process, so row locks, SKIP LOCKED,
+ * concurrent transactions and other processes cannot be exercised on it.
+ */
+export function requirePostgres(
+  context: { skip(note?: string): void; task: { name: string } },
+  why: string,
+): void {
+  if (hasPostgresServer()) return;
+  const note = `needs a PostgreSQL server (TEST_DATABASE_URL): ${why}`;
+  process.stderr.write(`*** SKIPPED "${context.task.name}": ${note}\n`);
+  context.skip(note);
+}

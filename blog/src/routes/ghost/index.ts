@@ -40,10 +40,8 @@ const ghostWebhookRoutes: FastifyPluginAsync = async (app) => {
       throw new AppError('HTTP_REQUEST_INVALID', 'Body must be a JSON object');
     }
     const id = await storeWebhook(app.db.db, payload as Record<string, unknown>);
-    const sync = app.ghostSync;
-    setImmediate(() => {
-      sync.drainWebhooks().catch((err) => app.log.error({ err }, 'ghost webhook processing failed'));
-    });
+    // Stored first, so a lost job is no lost delivery: the safety-net pull drains leftovers.
+    await app.jobs.send('blog.ghost-webhook', { deliveryId: id });
     return reply.code(200).send({ ok: true, id });
   });
 };

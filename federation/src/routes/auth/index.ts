@@ -16,9 +16,7 @@ import {
   issueMagicLink,
   MAGIC_LINK_TTL_MINUTES,
   magicLinkMail,
-  purgeExpiredMagicLinks,
 } from '../../services/magic-link-service.ts';
-import { purgeExpiredOidcPayloads } from '../../services/oidc-adapter.ts';
 import { CLIENT_APPS, createOidcProvider, FIRST_PARTY_SCOPE } from '../../services/oidc-provider.ts';
 
 /** Link requests per address, and per IP, in 15 minutes. */
@@ -28,7 +26,6 @@ export const LINKS_PER_ADDRESS: RateLimitRule = {
   windowSeconds: 15 * 60,
 };
 export const LINKS_PER_IP: RateLimitRule = { name: 'magic-link:ip', limit: 30, windowSeconds: 15 * 60 };
-const PURGE_INTERVAL_MS = 15 * 60_000;
 
 const linkRequestBody = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email()),
@@ -88,21 +85,7 @@ const authRoutes = fp(
     await app.register(middie);
     app.use('/oidc', provider.callback());
 
-    const purge = async () => {
-      try {
-        const [payloads, links] = await Promise.all([
-          purgeExpiredOidcPayloads(app.db.db),
-          purgeExpiredMagicLinks(app.db.db),
-        ]);
-        if (payloads || links) app.log.info({ payloads, links }, 'purged expired sign-in rows');
-      } catch (err) {
-        app.log.warn({ err }, 'purging expired sign-in rows failed');
-      }
-    };
-    const timer = setInterval(purge, PURGE_INTERVAL_MS);
-    timer.unref();
     app.addHook('onClose', async () => {
-      clearInterval(timer);
       mailer.close();
     });
 

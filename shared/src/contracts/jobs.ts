@@ -1,0 +1,97 @@
+/**
+ * Every job in the platform, in one list: which app works it, what it is for, how it retries,
+ * and what data it carries. Periodic jobs take their cron schedule from `jobs.schedules` in
+ * `_config/app-config.yaml`; on-demand jobs are sent by the code that needs them. An app
+ * registers a handler for each job it owns (`<app>/src/jobs/`); `pnpm jobs` lists them all.
+ *
+ * The runner (`infrastructure/jobs.ts`) is pg-boss on the shared database: each job runs once
+ * across replicas, failures retry with exponential back-off and stay visible.
+ */
+import { z } from 'zod';
+import type { AppName } from '../config/app-names.ts';
+
+export interface JobDefinition<Data extends z.ZodType = z.ZodType> {
+  /** The app whose processes work this job. */
+  app: AppName;
+  /** One line for `pnpm jobs` and the app's README. */
+  description: string;
+  /**
+   * `periodic`: runs on the cron schedule in app-config.yaml (at most one queued or running at a
+   * time across replicas). `on-demand`: sent by code (`app.jobs.send`), several may run at once.
+   */
+  kind: 'periodic' | 'on-demand';
+  /** The job's data, validated when it is sent and again when it runs. */
+  data: Data;
+  /** Attempts after the first, and the first delay in seconds (doubled each time, with jitter). */
+  retry: { limit: number; delaySeconds: number; maxDelaySeconds: number };
+  /** A run still active after this long is considered dead and retried. */
+  timeoutSeconds: number;
+}
+
+/**
+ * A long-running worker that is not a queue (the ActivityPub EventProcessor keeps its own
+ * `ap_deliveries` queue with an attempt log); started and stopped with the app's job runner.
+ */
+export interface WorkerDefinition {
+  app: AppName;
+  description: string;
+}
+
+const none = z.object({}).strict();
+
+export const JOBS = {
+  'blog.publish-scheduled': {
+    app: 'blog',
+    description: 'Publishes scheduled posts whose time has come, and announces them',
+    kind: 'periodic',
+    data: none,
+    retry: { limit: 3, delaySeconds: 10, maxDelaySeconds: 120 },
+    timeoutSeconds: 300,
+  },
+  'blog.ghost-safety-net': {
+    app: 'blog',
+    description: 'Incremental pull from Ghost (authors, newsletters, navigation, missed webhooks)',
+    kind: 'periodic',
+    data: none,
+    retry: { limit: 2, delaySeconds: 30, maxDelaySeconds: 300 },
+    timeoutSeconds: 900,
+  },
+  'blog.ghost-webhook': {
+    app: 'blog',
+    description: 'Applies one stored Ghost webhook delivery',
+    kind: 'on-demand',
+    data: z.object({ deliveryId: z.number().int().positive() }).strict(),
+    retry: { limit: 6, delaySeconds: 5, maxDelaySeconds: 3600 },
+    timeoutSeconds: 300,
+  },
+  'federation.purge-sign-in': {
+    app: 'federation',
+    description: 'Deletes expired magic links and OIDC sessions, grants and interactions',
+    kind: 'periodic',
+    data: none,
+    retry: { limit: 2, delaySeconds: 60, maxDelaySeconds: 600 },
+    timeoutSeconds: 300,
+  },
+} as const satisfies Record<string, JobDefinition>;
+
+export type JobName = keyof typeof JOBS;
+export type JobData<N extends JobName> = z.infer<(typeof JOBS)[N]['data']>;
+
+export const WORKERS = {
+  'federation.event-processor': {
+    app: 'federation',
+    description:
+      'ActivityPub EventProcessor: fans out and delivers outgoing activities, applies incoming ones (RUN_EVENT_PROCESSOR=true)',
+  },
+} as const satisfies Record<string, WorkerDefinition>;
+
+export type WorkerName = keyof typeof WORKERS;
+
+export function isJobName(value: string): value is JobName {
+  return Object.hasOwn(JOBS, value);
+}
+
+/** The jobs one app works, in catalog order. */
+export function jobsOf(app: AppName): JobName[] {
+  return (Object.keys(JOBS) as JobName[]).filter((name) => JOBS[name].app === app);
+}
