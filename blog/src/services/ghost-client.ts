@@ -134,12 +134,13 @@ type ResourceItem<R extends BrowseResource> = z.infer<(typeof resourceSchemas)[R
 
 /** A Ghost API error, with Ghost's own error type (e.g. `UpdateCollisionError`). */
 export class GhostApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string | undefined,
-    message: string,
-  ) {
+  readonly status: number;
+  readonly type: string | undefined;
+
+  constructor(status: number, type: string | undefined, message: string) {
     super(message);
+    this.status = status;
+    this.type = type;
     this.name = 'GhostApiError';
   }
   get isCollision() {

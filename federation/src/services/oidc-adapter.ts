@@ -19,7 +19,11 @@ export function createOidcAdapter(db: Database): new (model: string) => Adapter 
       : undefined;
 
   return class DrizzleOidcAdapter implements Adapter {
-    constructor(private readonly model: string) {}
+    private readonly model: string;
+
+    constructor(model: string) {
+      this.model = model;
+    }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       const row = {

@@ -128,15 +128,17 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
 
 /** The embedded database's folder is already open in another process (PGlite is single-process). */
 export class DatabaseInUseError extends Error {
-  constructor(
-    readonly dataDir: string,
-    readonly pid: number,
-  ) {
+  readonly dataDir: string;
+  readonly pid: number;
+
+  constructor(dataDir: string, pid: number) {
     super(
       `The embedded database at ${dataDir} is in use by process ${pid} (a running \`pnpm dev\`?). ` +
         'Stop that process first, or run against a PostgreSQL server with DATABASE_URL.',
     );
     this.name = 'DatabaseInUseError';
+    this.dataDir = dataDir;
+    this.pid = pid;
   }
 }
 

@@ -40,10 +40,10 @@ export class RedisCache implements Cache {
   readonly kind = 'redis' as const;
   readonly client: Redis;
 
-  constructor(
-    url: string,
-    private readonly prefix: string,
-  ) {
+  private readonly prefix: string;
+
+  constructor(url: string, prefix: string) {
+    this.prefix = prefix;
     this.client = new Redis(url, {
       keyPrefix: prefix,
       // Fail fast while Redis is down: callers (fragments, page cache) degrade instead of hanging.
@@ -125,7 +125,11 @@ export class MemoryCache implements Cache {
   readonly kind = 'memory' as const;
   private readonly store = new Map<string, Entry>();
 
-  constructor(private readonly prefix = '') {}
+  private readonly prefix: string;
+
+  constructor(prefix = '') {
+    this.prefix = prefix;
+  }
 
   private entry(key: string): Entry | undefined {
     const full = this.prefix + key;

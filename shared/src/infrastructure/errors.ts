@@ -30,12 +30,13 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export class AppError extends Error {
   readonly status: number;
 
-  constructor(
-    readonly code: ErrorCode,
-    message?: string,
-    readonly details?: Record<string, unknown>,
-  ) {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
     super(message ?? ERROR_CODES[code].message);
+    this.code = code;
+    this.details = details;
     this.name = 'AppError';
     this.status = ERROR_CODES[code].status;
   }

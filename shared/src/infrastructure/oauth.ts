@@ -57,7 +57,11 @@ class ProviderClient {
   private configuration: Promise<oidc.Configuration> | null = null;
   private jwks: ReturnType<typeof createRemoteJWKSet> | null = null;
 
-  constructor(private readonly app: FastifyInstance) {}
+  private readonly app: FastifyInstance;
+
+  constructor(app: FastifyInstance) {
+    this.app = app;
+  }
 
   get clientId(): Exclude<AppName, 'federation'> {
     return this.app.appName as Exclude<AppName, 'federation'>;

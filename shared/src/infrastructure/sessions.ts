@@ -31,11 +31,15 @@ export interface Session extends SessionData {
  * indexes by provider `sid` and by `sub` so a back-channel logout can find them.
  */
 export class SessionStore {
-  constructor(
-    private readonly cache: Cache,
-    private readonly appName: AppName,
-    private readonly ttlSeconds = SESSION_TTL_SECONDS,
-  ) {}
+  private readonly cache: Cache;
+  private readonly appName: AppName;
+  private readonly ttlSeconds: number;
+
+  constructor(cache: Cache, appName: AppName, ttlSeconds = SESSION_TTL_SECONDS) {
+    this.cache = cache;
+    this.appName = appName;
+    this.ttlSeconds = ttlSeconds;
+  }
 
   private key(id: string) {
     return `sess:${this.appName}:${id}`;

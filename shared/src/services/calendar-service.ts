@@ -163,10 +163,12 @@ export function createCalendarService({ db, now = () => new Date() }: CalendarSe
 
 /** Thrown inside the transaction so a failed item rolls back the whole issue. */
 class IssueFailure extends Error {
-  constructor(
-    readonly reason: 'unknown-ticket-type' | 'sold-out',
-    readonly ticketTypeId: number,
-  ) {
+  readonly reason: 'unknown-ticket-type' | 'sold-out';
+  readonly ticketTypeId: number;
+
+  constructor(reason: 'unknown-ticket-type' | 'sold-out', ticketTypeId: number) {
     super(`cannot issue tickets of type ${ticketTypeId}: ${reason}`);
+    this.reason = reason;
+    this.ticketTypeId = ticketTypeId;
   }
 }

@@ -69,10 +69,13 @@ export class RemoteFediverse {
   private keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private publicKeyPem = this.keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
-  private constructor(
-    private readonly server: Server,
-    readonly origin: string,
-  ) {}
+  private readonly server: Server;
+  readonly origin: string;
+
+  private constructor(server: Server, origin: string) {
+    this.server = server;
+    this.origin = origin;
+  }
 
   /** Starts a server on 127.0.0.1 (a free port). */
   static async start(): Promise<RemoteFediverse> {

@@ -13,13 +13,14 @@ export interface RemoteFetchOptions {
 }
 
 export class RemoteFetchError extends Error {
-  constructor(
-    message: string,
-    /** The remote's status when it answered, else null (refused, network error, timeout). */
-    readonly status: number | null = null,
-    readonly retryAfter: string | null = null,
-  ) {
+  /** The remote's status when it answered, else null (refused, network error, timeout). */
+  readonly status: number | null;
+  readonly retryAfter: string | null;
+
+  constructor(message: string, status: number | null = null, retryAfter: string | null = null) {
     super(message);
+    this.status = status;
+    this.retryAfter = retryAfter;
     this.name = 'RemoteFetchError';
   }
 }
