@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { apActivities, ghostWebhookEvents, posts } from '@rose-ash/shared/db/schema/index.ts';
-import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
+import { buildTestApp } from '@rose-ash/shared/testing/app.ts';
 import { testConfig } from '@rose-ash/shared/testing/config.ts';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '@rose-ash/shared/testing/database.ts';
 import { type GhostStub, startGhostStub } from '@rose-ash/shared/testing/ghost-stub.ts';
