@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { apActivities, posts } from '@rose-ash/shared/db/schema/index.ts';
+import { parseLocalDateTime } from '@rose-ash/shared/services/blog/editor-service.ts';
 import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
 import { testConfig } from '@rose-ash/shared/testing/config.ts';
 import { type GhostStub, startGhostStub } from '@rose-ash/shared/testing/ghost-stub.ts';
@@ -8,7 +9,6 @@ import { signInAs } from '@rose-ash/shared/testing/sessions.ts';
 import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { parseLocalDateTime } from '../src/services/editor-service.ts';
 
 const ADMIN = 'editor-admin@example.org';
 let t: TestApp;

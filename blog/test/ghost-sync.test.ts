@@ -11,14 +11,14 @@ import {
   tags,
   users,
 } from '@rose-ash/shared/db/schema/index.ts';
+import { sanitizePostHtml } from '@rose-ash/shared/services/blog/ghost-html.ts';
+import { verifyGhostSignature } from '@rose-ash/shared/services/blog/ghost-webhooks.ts';
 import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
 import { testConfig } from '@rose-ash/shared/testing/config.ts';
 import { type GhostStub, startGhostStub } from '@rose-ash/shared/testing/ghost-stub.ts';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { sanitizePostHtml } from '../src/services/ghost-html.ts';
-import { verifyGhostSignature } from '../src/services/ghost-webhooks.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures/ghost');
 const WEBHOOK_SECRET = 'probe-webhook-secret';

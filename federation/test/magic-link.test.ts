@@ -1,10 +1,4 @@
 import { magicLinks, oidcPayloads } from '@rose-ash/shared/db/schema/users.ts';
-import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
-import { testConfig } from '@rose-ash/shared/testing/config.ts';
-import { Browser, formField, listen } from '@rose-ash/shared/testing/http.ts';
-import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
 import {
   consumeMagicLink,
   consumeMagicLinkByCode,
@@ -12,7 +6,13 @@ import {
   issueMagicLink,
   MAX_CODE_ATTEMPTS,
   purgeExpiredMagicLinks,
-} from '../src/services/magic-link-service.ts';
+} from '@rose-ash/shared/services/federation/magic-link-service.ts';
+import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
+import { testConfig } from '@rose-ash/shared/testing/config.ts';
+import { Browser, formField, listen } from '@rose-ash/shared/testing/http.ts';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { createOidcAdapter, purgeExpiredOidcPayloads } from '../src/services/oidc-adapter.ts';
 
 let t: TestApp;

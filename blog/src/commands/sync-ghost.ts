@@ -4,9 +4,9 @@
  */
 
 import { loadConfigOrExit, openDatabaseOrExit } from '@rose-ash/shared/infrastructure/server.ts';
+import { createGhostClient } from '@rose-ash/shared/services/blog/ghost-client.ts';
+import { runFullSync, runIncrementalSync } from '@rose-ash/shared/services/blog/ghost-sync.ts';
 import pino from 'pino';
-import { createGhostClient } from '../services/ghost-client.ts';
-import { runFullSync, runIncrementalSync } from '../services/ghost-sync.ts';
 
 const config = loadConfigOrExit();
 const log = pino({ level: config.logLevel === 'silent' ? 'silent' : 'info' });

@@ -1,9 +1,14 @@
 import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
+import { createGhostClient, type GhostClient } from '@rose-ash/shared/services/blog/ghost-client.ts';
+import {
+  type PostChange,
+  runFullSync,
+  runIncrementalSync,
+  type SyncDeps,
+} from '@rose-ash/shared/services/blog/ghost-sync.ts';
+import { processStoredWebhooks, webhookState } from '@rose-ash/shared/services/blog/ghost-webhooks.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createGhostClient, type GhostClient } from './ghost-client.ts';
-import { type PostChange, runFullSync, runIncrementalSync, type SyncDeps } from './ghost-sync.ts';
-import { processStoredWebhooks, webhookState } from './ghost-webhooks.ts';
 
 export type PostChangeListener = (change: PostChange, db: DatabaseLike) => Promise<void>;
 

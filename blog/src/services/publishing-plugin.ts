@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
+import { publishDuePosts } from '@rose-ash/shared/services/blog/editor-service.ts';
+import type { PublishingDeps } from '@rose-ash/shared/services/blog/publishing-service.ts';
+import { afterChange } from '@rose-ash/shared/services/blog/publishing-service.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { blogSettings } from '../settings.ts';
-import { publishDuePosts } from './editor-service.ts';
-import type { PublishingDeps } from './publishing-service.ts';
-import { afterChange } from './publishing-service.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {

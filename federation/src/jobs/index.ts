@@ -1,7 +1,7 @@
+import { purgeExpiredMagicLinks } from '@rose-ash/shared/services/federation/magic-link-service.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { EventProcessor } from '../services/event-processor.ts';
-import { purgeExpiredMagicLinks } from '../services/magic-link-service.ts';
 import { purgeExpiredOidcPayloads } from '../services/oidc-adapter.ts';
 
 /**

@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig, AppName } from '@rose-ash/shared/config/index.ts';
 import type { Database } from '@rose-ash/shared/db/client.ts';
-import { findUserById } from '@rose-ash/shared/services/user-service.ts';
+import { findUserById } from '@rose-ash/shared/services/federation/user-service.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';

@@ -11,7 +11,7 @@ import {
   apObjects,
   users,
 } from '@rose-ash/shared/db/schema/index.ts';
-import { createFederationService } from '@rose-ash/shared/services/federation-service.ts';
+import { createFederationService } from '@rose-ash/shared/services/federation/federation-service.ts';
 import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
 import { testConfig } from '@rose-ash/shared/testing/config.ts';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '@rose-ash/shared/testing/database.ts';

@@ -2,12 +2,12 @@
 import type { AppConfig } from '../config/index.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { Cache } from '../infrastructure/cache.ts';
-import { createAccountService } from './account-service.ts';
-import { createBlogService } from './blog-service.ts';
-import { createCalendarService } from './calendar-service.ts';
-import { createCartService } from './cart-service.ts';
-import { createFederationService } from './federation-service.ts';
-import { createMarketService } from './market-service.ts';
+import { createAccountService } from './account/account-service.ts';
+import { createBlogService } from './blog/blog-service.ts';
+import { createCalendarService } from './calendar/calendar-service.ts';
+import { createCartService } from './cart/cart-service.ts';
+import { createFederationService } from './federation/federation-service.ts';
+import { createMarketService } from './market/market-service.ts';
 import { createRegistry, type ServiceRegistry } from './registry.ts';
 
 export interface ServiceDeps {

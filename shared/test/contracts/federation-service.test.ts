@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFederationService } from '../../src/services/federation-service.ts';
+import { createFederationService } from '../../src/services/federation/federation-service.ts';
 import { testConfig } from '../../src/testing/config.ts';
 
 describe('FederationService.actorUri', () => {

@@ -2,10 +2,10 @@ import { apActivities, posts } from '@rose-ash/shared/db/schema/index.ts';
 import { wantsActivityJson } from '@rose-ash/shared/infrastructure/activitypub/plugin.ts';
 import { AS_CONTEXT } from '@rose-ash/shared/infrastructure/activitypub/uris.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
+import { articleId, buildArticle } from '@rose-ash/shared/services/blog/post-activities.ts';
 import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { articleId, buildArticle } from '../../services/post-activities.ts';
 
 const Params = z.object({ uuid: z.uuid() });
 

@@ -3,9 +3,6 @@ import type { PostStatus } from '@rose-ash/shared/db/schema/index.ts';
 import { authors } from '@rose-ash/shared/db/schema/index.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
 import { requireAdmin } from '@rose-ash/shared/infrastructure/sessions.ts';
-import { eq } from 'drizzle-orm';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import {
   type EditorAction,
   getEditablePost,
@@ -13,9 +10,16 @@ import {
   type PostInput,
   postInputSchema,
   slugify,
-} from '../../services/editor-service.ts';
+} from '@rose-ash/shared/services/blog/editor-service.ts';
+import {
+  type PublishingDeps,
+  removePost,
+  saveFromEditor,
+} from '@rose-ash/shared/services/blog/publishing-service.ts';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { MAX_IMAGE_BYTES, storeImage } from '../../services/media-service.ts';
-import { type PublishingDeps, removePost, saveFromEditor } from '../../services/publishing-service.ts';
 
 const IdParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 const ListQuery = z.object({ status: z.enum(['draft', 'scheduled', 'published']).optional() });

@@ -1,6 +1,6 @@
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
+import { storeWebhook, verifyGhostSignature } from '@rose-ash/shared/services/blog/ghost-webhooks.ts';
 import type { FastifyPluginAsync } from 'fastify';
-import { storeWebhook, verifyGhostSignature } from '../../services/ghost-webhooks.ts';
 
 /**
  * `POST /ghost/webhook`: verify, store, answer at once (Ghost times out after 2 s), process

@@ -1,8 +1,8 @@
 import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
+import { listPublishedPosts } from '@rose-ash/shared/services/blog/reader-queries.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { listPublishedPosts } from '../../services/reader-queries.ts';
 import { blogSettings } from '../../settings.ts';
 
 const Query = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) });

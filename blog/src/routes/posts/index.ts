@@ -1,8 +1,8 @@
 import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
+import { getPublished } from '@rose-ash/shared/services/blog/reader-queries.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { getPublished } from '../../services/reader-queries.ts';
 
 const Params = z.object({ slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,190}$/) });
 

@@ -1,7 +1,4 @@
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { Feed } from 'feed';
-import { z } from 'zod';
 import {
   getAuthor,
   getTag,
@@ -11,7 +8,10 @@ import {
   listPublishedPosts,
   type ReaderPost,
   searchPublished,
-} from '../../services/reader-queries.ts';
+} from '@rose-ash/shared/services/blog/reader-queries.ts';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { Feed } from 'feed';
+import { z } from 'zod';
 import { blogSettings } from '../../settings.ts';
 
 const Slug = z.object({ slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,190}$/) });

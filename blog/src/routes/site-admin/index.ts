@@ -1,14 +1,14 @@
 import { ghostSyncRuns, ghostWebhookEvents } from '@rose-ash/shared/db/schema/index.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
 import { requireAdmin } from '@rose-ash/shared/infrastructure/sessions.ts';
-import { desc, isNull } from 'drizzle-orm';
-import type { FastifyPluginAsync } from 'fastify';
 import {
   type NavItem,
   navItemSchema,
   readNavigation,
   saveNavigation,
-} from '../../services/navigation-service.ts';
+} from '@rose-ash/shared/services/blog/navigation-service.ts';
+import { desc, isNull } from 'drizzle-orm';
+import type { FastifyPluginAsync } from 'fastify';
 
 /** Rows the navigation form offers per menu (filled rows plus blanks to add items). */
 const FORM_ROWS = 8;

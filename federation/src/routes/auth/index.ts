@@ -4,11 +4,6 @@ import type { MagicLink } from '@rose-ash/shared/db/schema/users.ts';
 import { createMailer } from '@rose-ash/shared/infrastructure/mail.ts';
 import { hitRateLimits, type RateLimitRule } from '@rose-ash/shared/infrastructure/rate-limit.ts';
 import { endSession, startSession } from '@rose-ash/shared/infrastructure/sessions.ts';
-import { signInUserByEmail, toSessionUser } from '@rose-ash/shared/services/user-service.ts';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import fp from 'fastify-plugin';
-import { errors } from 'oidc-provider';
-import { z } from 'zod';
 import {
   consumeMagicLink,
   consumeMagicLinkByCode,
@@ -16,7 +11,12 @@ import {
   issueMagicLink,
   MAGIC_LINK_TTL_MINUTES,
   magicLinkMail,
-} from '../../services/magic-link-service.ts';
+} from '@rose-ash/shared/services/federation/magic-link-service.ts';
+import { signInUserByEmail, toSessionUser } from '@rose-ash/shared/services/federation/user-service.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { errors } from 'oidc-provider';
+import { z } from 'zod';
 import { CLIENT_APPS, createOidcProvider, FIRST_PARTY_SCOPE } from '../../services/oidc-provider.ts';
 
 /** Link requests per address, and per IP, in 15 minutes. */

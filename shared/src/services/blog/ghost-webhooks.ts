@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { JOBS } from '@rose-ash/shared/contracts/jobs.ts';
-import type { Database, DatabaseLike } from '@rose-ash/shared/db/client.ts';
+import { and, asc, eq, gt, isNull, lt, lte } from 'drizzle-orm';
+import { z } from 'zod';
+import { JOBS } from '../../contracts/jobs.ts';
+import type { Database, DatabaseLike } from '../../db/client.ts';
 import {
   ghostMemberLinks,
   ghostWebhookEvents,
@@ -9,9 +11,7 @@ import {
   posts,
   tags,
   users,
-} from '@rose-ash/shared/db/schema/index.ts';
-import { and, asc, eq, gt, isNull, lt, lte } from 'drizzle-orm';
-import { z } from 'zod';
+} from '../../db/schema/index.ts';
 import { ghostMemberSchema, ghostPostSchema, ghostTagSchema } from './ghost-client.ts';
 import { applyPost, Counter, deletePostRow, type SyncDeps, upsertTag } from './ghost-sync.ts';
 

@@ -1,4 +1,6 @@
-import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
+import { and, eq, inArray, isNotNull, isNull, notInArray } from 'drizzle-orm';
+import type { FastifyBaseLogger } from 'fastify';
+import type { DatabaseLike } from '../../db/client.ts';
 import {
   authors,
   type GhostSyncCounts,
@@ -15,9 +17,7 @@ import {
   postsAuthors,
   postsTags,
   tags,
-} from '@rose-ash/shared/db/schema/index.ts';
-import { and, eq, inArray, isNotNull, isNull, notInArray } from 'drizzle-orm';
-import type { FastifyBaseLogger } from 'fastify';
+} from '../../db/schema/index.ts';
 import {
   type GhostAuthor,
   type GhostClient,

@@ -1,9 +1,9 @@
-import type { AppConfig } from '@rose-ash/shared/config/index.ts';
-import type { FederationService } from '@rose-ash/shared/contracts/protocols.ts';
-import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
-import { type Post, postsTags, tags } from '@rose-ash/shared/db/schema/index.ts';
-import { AS_PUBLIC } from '@rose-ash/shared/infrastructure/activitypub/uris.ts';
 import { and, asc, eq } from 'drizzle-orm';
+import type { AppConfig } from '../../config/index.ts';
+import type { FederationService } from '../../contracts/protocols.ts';
+import type { DatabaseLike } from '../../db/client.ts';
+import { type Post, postsTags, tags } from '../../db/schema/index.ts';
+import { AS_PUBLIC } from '../../infrastructure/activitypub/uris.ts';
 
 /** The stable id of a post's `Article`: its uuid never changes, unlike its slug. */
 export function articleId(config: AppConfig, post: Pick<Post, 'uuid'>): string {

@@ -1,11 +1,11 @@
-import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
-import type { Database } from '@rose-ash/shared/db/client.ts';
-import { type NavigationMenu, navigationItems } from '@rose-ash/shared/db/schema/index.ts';
-import type { Cache } from '@rose-ash/shared/infrastructure/cache.ts';
-import { invalidateFragment } from '@rose-ash/shared/infrastructure/fragments.ts';
-import { purgePageCache } from '@rose-ash/shared/infrastructure/page-cache.ts';
 import { asc } from 'drizzle-orm';
 import { z } from 'zod';
+import { PAGE_TAGS } from '../../contracts/widgets.ts';
+import type { Database } from '../../db/client.ts';
+import { type NavigationMenu, navigationItems } from '../../db/schema/index.ts';
+import type { Cache } from '../../infrastructure/cache.ts';
+import { invalidateFragment } from '../../infrastructure/fragments.ts';
+import { purgePageCache } from '../../infrastructure/page-cache.ts';
 
 export const navItemSchema = z.object({
   label: z.string().trim().min(1, 'Every item needs a label').max(60),

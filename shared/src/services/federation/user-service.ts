@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
-import type { DatabaseLike } from '../db/client.ts';
-import { type User, users } from '../db/schema/users.ts';
-import type { SessionUser } from '../infrastructure/auth-types.ts';
+import type { DatabaseLike } from '../../db/client.ts';
+import { type User, users } from '../../db/schema/users.ts';
+import type { SessionUser } from '../../infrastructure/auth-types.ts';
 
 /** E-mails are compared and stored lower-cased (the table enforces it). */
 export function normalizeEmail(email: string): string {

@@ -1,12 +1,12 @@
-import type { AppConfig } from '@rose-ash/shared/config/index.ts';
-import type { FederationService } from '@rose-ash/shared/contracts/protocols.ts';
-import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
-import type { Database, DatabaseLike } from '@rose-ash/shared/db/client.ts';
-import { ghostSyncState, type Post, posts } from '@rose-ash/shared/db/schema/index.ts';
-import type { Cache } from '@rose-ash/shared/infrastructure/cache.ts';
-import { purgePageCache } from '@rose-ash/shared/infrastructure/page-cache.ts';
 import { eq } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
+import type { AppConfig } from '../../config/index.ts';
+import type { FederationService } from '../../contracts/protocols.ts';
+import { PAGE_TAGS } from '../../contracts/widgets.ts';
+import type { Database, DatabaseLike } from '../../db/client.ts';
+import { ghostSyncState, type Post, posts } from '../../db/schema/index.ts';
+import type { Cache } from '../../infrastructure/cache.ts';
+import { purgePageCache } from '../../infrastructure/page-cache.ts';
 import {
   deletePost as deleteRow,
   type EditorAction,

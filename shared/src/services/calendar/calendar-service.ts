@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
-import { CalendarEntrySummaryDto, freezeAll, TicketDto } from '../contracts/dtos.ts';
-import type { CalendarService } from '../contracts/protocols.ts';
-import type { DatabaseHandle, DatabaseLike } from '../db/client.ts';
-import { calendarEntries, calendars, tickets, ticketTypes } from '../db/schema/index.ts';
+import { CalendarEntrySummaryDto, freezeAll, TicketDto } from '../../contracts/dtos.ts';
+import type { CalendarService } from '../../contracts/protocols.ts';
+import type { DatabaseHandle, DatabaseLike } from '../../db/client.ts';
+import { calendarEntries, calendars, tickets, ticketTypes } from '../../db/schema/index.ts';
 
 export interface CalendarServiceDeps {
   db: DatabaseHandle;

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { freeze, ProfileDto } from '../contracts/dtos.ts';
-import type { AccountService } from '../contracts/protocols.ts';
-import type { DatabaseHandle } from '../db/client.ts';
-import { users } from '../db/schema/index.ts';
+import { freeze, ProfileDto } from '../../contracts/dtos.ts';
+import type { AccountService } from '../../contracts/protocols.ts';
+import type { DatabaseHandle } from '../../db/client.ts';
+import { users } from '../../db/schema/index.ts';
 
 export interface AccountServiceDeps {
   db: DatabaseHandle;

@@ -1,8 +1,8 @@
 import { asc, inArray } from 'drizzle-orm';
-import { freezeAll, MarketDto, ProductDto } from '../contracts/dtos.ts';
-import type { MarketService } from '../contracts/protocols.ts';
-import type { DatabaseHandle } from '../db/client.ts';
-import { markets, products } from '../db/schema/index.ts';
+import { freezeAll, MarketDto, ProductDto } from '../../contracts/dtos.ts';
+import type { MarketService } from '../../contracts/protocols.ts';
+import type { DatabaseHandle } from '../../db/client.ts';
+import { markets, products } from '../../db/schema/index.ts';
 
 export interface MarketServiceDeps {
   db: DatabaseHandle;

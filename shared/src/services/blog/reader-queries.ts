@@ -1,6 +1,6 @@
-import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
-import { authors, posts, postsAuthors, postsTags, tags } from '@rose-ash/shared/db/schema/index.ts';
 import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { DatabaseLike } from '../../db/client.ts';
+import { authors, posts, postsAuthors, postsTags, tags } from '../../db/schema/index.ts';
 
 /** A published post as the reader pages, feeds and sitemap show it. */
 export interface ReaderPost {

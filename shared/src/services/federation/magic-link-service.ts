@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
-import { type MagicLink, magicLinks } from '@rose-ash/shared/db/schema/users.ts';
-import type { MailMessage } from '@rose-ash/shared/infrastructure/mail.ts';
-import { normalizeEmail } from '@rose-ash/shared/services/user-service.ts';
 import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import type { DatabaseLike } from '../../db/client.ts';
+import { type MagicLink, magicLinks } from '../../db/schema/users.ts';
+import type { MailMessage } from '../../infrastructure/mail.ts';
+import { normalizeEmail } from './user-service.ts';
 
 /** A link (and its code) works this long, once. */
 export const MAGIC_LINK_TTL_MINUTES = 15;

@@ -1,10 +1,10 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { CartSummaryDto, freeze } from '../contracts/dtos.ts';
-import type { CartService } from '../contracts/protocols.ts';
-import type { DatabaseHandle, DatabaseLike } from '../db/client.ts';
-import { cartItems, carts, products, ticketTypes } from '../db/schema/index.ts';
-import type { Cache } from '../infrastructure/cache.ts';
-import { invalidateFragment } from '../infrastructure/fragments.ts';
+import { CartSummaryDto, freeze } from '../../contracts/dtos.ts';
+import type { CartService } from '../../contracts/protocols.ts';
+import type { DatabaseHandle, DatabaseLike } from '../../db/client.ts';
+import { cartItems, carts, products, ticketTypes } from '../../db/schema/index.ts';
+import type { Cache } from '../../infrastructure/cache.ts';
+import { invalidateFragment } from '../../infrastructure/fragments.ts';
 
 export interface CartServiceDeps {
   db: DatabaseHandle;

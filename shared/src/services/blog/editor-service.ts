@@ -1,14 +1,7 @@
-import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
-import {
-  type Post,
-  type PostStatus,
-  posts,
-  postsAuthors,
-  postsTags,
-  tags,
-} from '@rose-ash/shared/db/schema/index.ts';
 import { and, asc, desc, eq, inArray, lte, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import type { DatabaseLike } from '../../db/client.ts';
+import { type Post, type PostStatus, posts, postsAuthors, postsTags, tags } from '../../db/schema/index.ts';
 import { sanitizePostHtml } from './ghost-html.ts';
 
 /** What the editor form (or its autosave) sends. */

@@ -1,11 +1,11 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
-import { freeze, freezeAll, NavItemDto, PostDetailDto, PostSummaryDto } from '../contracts/dtos.ts';
-import type { BlogService } from '../contracts/protocols.ts';
-import { PAGE_TAGS } from '../contracts/widgets.ts';
-import type { DatabaseHandle } from '../db/client.ts';
-import { authors, navigationItems, posts } from '../db/schema/index.ts';
-import type { Cache } from '../infrastructure/cache.ts';
-import { purgePageCache } from '../infrastructure/page-cache.ts';
+import { freeze, freezeAll, NavItemDto, PostDetailDto, PostSummaryDto } from '../../contracts/dtos.ts';
+import type { BlogService } from '../../contracts/protocols.ts';
+import { PAGE_TAGS } from '../../contracts/widgets.ts';
+import type { DatabaseHandle } from '../../db/client.ts';
+import { authors, navigationItems, posts } from '../../db/schema/index.ts';
+import type { Cache } from '../../infrastructure/cache.ts';
+import { purgePageCache } from '../../infrastructure/page-cache.ts';
 
 export interface BlogServiceDeps {
   db: DatabaseHandle;
