@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_BUILDERS } from '../dev/src/app-builders.ts';
 import { APP_NAMES, type AppName } from '../shared/src/config/app-names.ts';
 import type { AppConfig } from '../shared/src/config/index.ts';
-import { CART_COOKIE, INTERNAL_HEADERS } from '../shared/src/contracts/widgets.ts';
+import { CART_COOKIE, INTERNAL_HEADERS, PAGE_TAGS } from '../shared/src/contracts/widgets.ts';
 import { encodeUserHeader } from '../shared/src/infrastructure/fragments.ts';
+import { purgePageCache } from '../shared/src/infrastructure/page-cache.ts';
 import type { BuildApp } from '../shared/src/infrastructure/server.ts';
 import { createTestCache } from '../shared/src/testing/cache.ts';
 import { testConfig } from '../shared/src/testing/config.ts';
@@ -112,10 +113,8 @@ describe('fragment composition across the apps', () => {
     expect(totalInternalCalls()).toBe(before);
 
     // Also when the page itself is rendered afresh (the page cache was purged).
-    await apps.blog?.services.blog.updatePostContent(
-      Number((await database.handle.query<{ id: number }>('SELECT id FROM posts LIMIT 1'))[0]?.id),
-      { customExcerpt: 'An evening of food' },
-    );
+    await database.handle.query('UPDATE posts SET custom_excerpt = $1', ['An evening of food']);
+    await purgePageCache(cache, [PAGE_TAGS.blogPosts]);
     const fresh = await view(postPath, CART_B);
     expect(fresh.cache).toBe('miss');
     expect(fresh.text).toContain('Harvest supper evening');

@@ -13,7 +13,7 @@ import postRoutes from './routes/posts/index.ts';
 import readerRoutes from './routes/reader/index.ts';
 import siteAdminRoutes from './routes/site-admin/index.ts';
 import { ghostPlugin } from './services/ghost-plugin.ts';
-import { publishingPlugin } from './services/publishing-plugin.ts';
+import { mediaPlugin } from './services/media-plugin.ts';
 
 const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
 
@@ -21,7 +21,7 @@ const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
 export const blogApp = fp(
   async (app) => {
     await app.register(ghostPlugin);
-    await app.register(publishingPlugin);
+    await app.register(mediaPlugin);
     await app.register(blogJobs);
     await app.register(ghostWebhookRoutes);
     await app.register(editorRoutes);

@@ -173,6 +173,7 @@ describe('post editor', () => {
       html: '<p>v1</p>',
       action: 'save',
     });
+    expect(created.statusCode, created.body.slice(0, 3000)).toBe(303);
     const id = Number(/\/admin\/posts\/(\d+)\//.exec(created.headers.location as string)![1]);
     const autosave = await t.app.inject({
       method: 'POST',
@@ -181,7 +182,7 @@ describe('post editor', () => {
       headers: { 'x-csrf-token': csrf, accept: 'application/json' },
       payload: { title: 'Lifecycle', html: '<p>v2 autosaved</p>' },
     });
-    expect(autosave.statusCode).toBe(200);
+    expect(autosave.statusCode, autosave.body).toBe(200);
     expect(autosave.json().savedAt).toBeTruthy();
     const [row] = await t.database.handle.db.select().from(posts).where(eq(posts.id, id));
     expect(row).toMatchObject({ html: '<p>v2 autosaved</p>', status: 'draft' });
@@ -208,7 +209,7 @@ describe('post editor', () => {
     expect((await t.database.handle.db.select().from(posts).where(eq(posts.id, id)))[0]?.status).toBe(
       'scheduled',
     );
-    expect(await t.app.blogPublishing.publishDue(new Date(Date.now() + 7_200_000))).toBe(1);
+    expect(await t.app.services.blog.publishDue(new Date(Date.now() + 7_200_000))).toBe(1);
     expect((await t.database.handle.db.select().from(posts).where(eq(posts.id, id)))[0]?.status).toBe(
       'published',
     );

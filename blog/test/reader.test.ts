@@ -40,16 +40,16 @@ describe('reader pages over synced Ghost content', () => {
   });
 
   it('answers unknown tags, authors and pages past the end with the 404 page', async () => {
-    for (const url of [
-      '/tag/nope/',
-      '/author/nope/',
-      '/tag/sync-test/?page=99',
-      '/tag/Bad Slug/',
-      '/tag/news/?page=x',
-    ]) {
+    for (const url of ['/tag/nope/', '/author/nope/', '/tag/sync-test/?page=99', '/tag/Bad Slug/']) {
       const res = await t.app.inject({ url, headers: html });
       expect(res.statusCode, url).toBe(404);
       expect(res.body).toContain('Page not found');
+    }
+    // A page number that is not one breaks the route's contract: a clear 400, naming the field.
+    for (const url of ['/tag/news/?page=x', '/?page=0', '/search?q=a&page=-1']) {
+      const res = await t.app.inject({ url, headers: html });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.body).toContain('<code>page</code>');
     }
   });
 
@@ -139,7 +139,7 @@ describe('home page', () => {
       expect(second.statusCode).toBe(200);
       expect(second.body).toContain('rel="prev"');
       expect((await small.app.inject({ url: '/?page=3', headers: html })).statusCode).toBe(404);
-      expect((await small.app.inject({ url: '/?page=abc', headers: html })).statusCode).toBe(404);
+      expect((await small.app.inject({ url: '/?page=abc', headers: html })).statusCode).toBe(400);
     } finally {
       await small.close();
     }

@@ -11,7 +11,7 @@ let calls = 0;
 
 beforeAll(async () => {
   t = await buildTestApp(async (deps) => {
-    const real = defaultServices(deps);
+    const real = defaultServices({ ...deps, log: { info() {}, warn() {}, error() {} } });
     const blog: BlogService = {
       ...real.blog,
       async getNavigation() {

@@ -8,7 +8,7 @@ import fp from 'fastify-plugin';
 export const blogJobs = fp(
   async (app: FastifyInstance) => {
     app.jobs.register('blog.publish-scheduled', async (_data, { log }) => {
-      const published = await app.blogPublishing.publishDue();
+      const published = await app.services.blog.publishDue();
       if (published) log.info({ published }, 'scheduled posts published');
       return { published };
     });
@@ -26,5 +26,5 @@ export const blogJobs = fp(
       return { applied: deliveryId };
     });
   },
-  { name: 'blog-jobs', dependencies: ['blog-ghost-sync', 'blog-publishing'], fastify: '5.x' },
+  { name: 'blog-jobs', dependencies: ['blog-ghost-sync'], fastify: '5.x' },
 );

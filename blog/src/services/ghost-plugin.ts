@@ -7,10 +7,10 @@ import {
   type SyncDeps,
 } from '@rose-ash/shared/services/blog/ghost-sync.ts';
 import { processStoredWebhooks, webhookState } from '@rose-ash/shared/services/blog/ghost-webhooks.ts';
+import { afterChange } from '@rose-ash/shared/services/blog/publishing-service.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-
-export type PostChangeListener = (change: PostChange, db: DatabaseLike) => Promise<void>;
+import { blogSettings } from '../settings.ts';
 
 export interface GhostSync {
   client: GhostClient;
@@ -25,8 +25,6 @@ export interface GhostSync {
    * throws (so the runner retries with back-off) while this one is still not applied.
    */
   applyWebhook(deliveryId: number): Promise<void>;
-  /** Listeners for changed posts (page-cache purge, fediverse activities). */
-  onPostChanged(listener: PostChangeListener): void;
 }
 
 declare module 'fastify' {
@@ -48,15 +46,24 @@ export const ghostPlugin = fp(
       return;
     }
     const client = createGhostClient({ url: ghostConfig.url, adminApiKey: ghostConfig.adminApiKey });
-    const listeners: PostChangeListener[] = [];
-    const deps = (): SyncDeps => ({
-      db: app.db.db,
-      ghost: client,
-      log: app.log,
-      onPostChanged: async (change, db) => {
-        for (const l of listeners) await l(change, db);
-      },
-    });
+    // Posts first seen by a sync are announced only if published this recently.
+    const announceWindowMs = blogSettings(app.config).announce_window_hours * 60 * 60 * 1000;
+    /** A change made in Ghost is purged and announced exactly like one made in the editor. */
+    const onPostChanged = async (change: PostChange, db: DatabaseLike) => {
+      const post = change.outcome === 'deleted' ? { ...change.post, status: 'draft' as const } : change.post;
+      // A first import of an existing Ghost blog must not re-announce its whole archive.
+      const isBackfill =
+        change.before === null &&
+        !!post.publishedAt &&
+        Date.now() - post.publishedAt.getTime() > announceWindowMs;
+      await afterChange(
+        { db, cache: app.cache, config: app.config, federation: isBackfill ? null : app.services.federation },
+        post,
+        change.before,
+        change.post.slug,
+      );
+    };
+    const deps = (): SyncDeps => ({ db: app.db.db, ghost: client, log: app.log, onPostChanged });
     let draining: Promise<void> | null = null;
     let again = false;
     const sync: GhostSync = {
@@ -96,9 +103,6 @@ export const ghostPlugin = fp(
           draining = null;
         });
         return draining;
-      },
-      onPostChanged(listener) {
-        listeners.push(listener);
       },
     };
     app.decorate('ghostSync', sync);

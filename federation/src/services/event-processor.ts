@@ -8,7 +8,6 @@ import {
   apFollows,
   apRemoteActors,
 } from '@rose-ash/shared/db/schema/index.ts';
-import { resolveRemoteActor } from '@rose-ash/shared/infrastructure/activitypub/actors.ts';
 import {
   DEFAULT_RETRY_SCHEDULE_MS,
   deliverToInbox,
@@ -19,6 +18,7 @@ import {
 } from '@rose-ash/shared/infrastructure/activitypub/remote-fetch.ts';
 import { requestSigner } from '@rose-ash/shared/infrastructure/activitypub/signatures.ts';
 import { AS_PUBLIC, actorUri, parseLocalActorUri } from '@rose-ash/shared/infrastructure/activitypub/uris.ts';
+import { resolveRemoteActor } from '@rose-ash/shared/services/federation/actor-store.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { inboundHandlers } from './inbound-handlers.ts';

@@ -8,10 +8,10 @@ import {
   apNotifications,
   apObjects,
 } from '@rose-ash/shared/db/schema/index.ts';
-import { ensureLocalActorId } from '@rose-ash/shared/infrastructure/activitypub/actors.ts';
-import { recordOutgoingActivity } from '@rose-ash/shared/infrastructure/activitypub/outgoing.ts';
 import { sanitizeRemoteHtml } from '@rose-ash/shared/infrastructure/activitypub/sanitize.ts';
 import { AS_PUBLIC, parseLocalActorUri } from '@rose-ash/shared/infrastructure/activitypub/uris.ts';
+import { ensureLocalActorId } from '@rose-ash/shared/services/federation/actor-store.ts';
+import { recordOutgoingActivity } from '@rose-ash/shared/services/federation/outgoing-activities.ts';
 import { and, eq, or } from 'drizzle-orm';
 
 /** What an inbound handler gets: the verified activity, inside the processor's transaction. */

@@ -32,40 +32,201 @@ const id = z.number().int().positive();
 
 // ---- blog --------------------------------------------------------------------------------
 
+const nullableString = z.string().nullable();
+const postStatus = z.enum(['draft', 'scheduled', 'published', 'sent']);
+
 export const AuthorRefDto = z.object({ id, slug: z.string(), name: z.string() }).readonly();
 export type AuthorRefDto = z.infer<typeof AuthorRefDto>;
 
-export const PostSummaryDto = z
-  .object({
-    id,
-    slug: z.string(),
-    title: z.string(),
-    excerpt: z.string().nullable(),
-    featureImage: z.string().nullable(),
-    publishedAt: z.date().nullable(),
-    author: AuthorRefDto.nullable(),
-  })
-  .readonly();
-export type PostSummaryDto = z.infer<typeof PostSummaryDto>;
+export const TagRefDto = z.object({ slug: z.string(), name: z.string() }).readonly();
+export type TagRefDto = z.infer<typeof TagRefDto>;
 
-export const PostDetailDto = z
+/** A published post or page as readers, feeds, the sitemap and other apps see it. */
+export const PostDto = z
+  .object({
+    id,
+    uuid: z.string(),
+    type: z.enum(['post', 'page']),
+    slug: z.string(),
+    title: z.string(),
+    html: nullableString,
+    excerpt: nullableString,
+    featureImage: nullableString,
+    featureImageAlt: nullableString,
+    featureImageCaption: nullableString,
+    publishedAt: z.date().nullable(),
+    updatedAt: z.date(),
+    readingTime: z.number().int().nonnegative(),
+    metaTitle: nullableString,
+    metaDescription: nullableString,
+    ogImage: nullableString,
+    twitterImage: nullableString,
+    canonicalUrl: nullableString,
+    /** The primary author, or null. */
+    author: AuthorRefDto.nullable(),
+    /** Public tags only, in the post's order. */
+    tags: z.array(TagRefDto).readonly(),
+  })
+  .readonly();
+export type PostDto = z.infer<typeof PostDto>;
+
+/** One page of a paginated listing. */
+export function pageOf<S extends z.ZodType>(item: S) {
+  return z
+    .object({
+      items: z.array(item).readonly(),
+      page: z.number().int().positive(),
+      pages: z.number().int().positive(),
+      total: z.number().int().nonnegative(),
+    })
+    .readonly();
+}
+export const PostPageDto = pageOf(PostDto);
+export type PostPageDto = z.infer<typeof PostPageDto>;
+
+export const SearchHitDto = z
+  .object({
+    post: PostDto,
+    /** HTML: the post's text escaped, with the matches in <mark>. */
+    snippet: z.string(),
+  })
+  .readonly();
+export const SearchPageDto = pageOf(SearchHitDto);
+export type SearchPageDto = z.infer<typeof SearchPageDto>;
+
+export const TagDto = z
   .object({
     id,
     slug: z.string(),
-    title: z.string(),
-    excerpt: z.string().nullable(),
-    featureImage: z.string().nullable(),
-    publishedAt: z.date().nullable(),
-    author: AuthorRefDto.nullable(),
-    html: z.string().nullable(),
-    readingTime: z.number().int().nonnegative().nullable(),
-    updatedAt: z.date(),
+    name: z.string(),
+    description: nullableString,
+    metaDescription: nullableString,
+    featureImage: nullableString,
   })
   .readonly();
-export type PostDetailDto = z.infer<typeof PostDetailDto>;
+export type TagDto = z.infer<typeof TagDto>;
+
+export const AuthorDto = z
+  .object({
+    id,
+    slug: z.string(),
+    name: z.string(),
+    bio: nullableString,
+    profileImage: nullableString,
+    website: nullableString,
+    location: nullableString,
+  })
+  .readonly();
+export type AuthorDto = z.infer<typeof AuthorDto>;
 
 export const NavItemDto = z.object({ label: z.string(), url: z.string() }).readonly();
 export type NavItemDto = z.infer<typeof NavItemDto>;
+
+export const NavMenusDto = z
+  .object({ primary: z.array(NavItemDto).readonly(), secondary: z.array(NavItemDto).readonly() })
+  .readonly();
+export type NavMenusDto = z.infer<typeof NavMenusDto>;
+
+/** A row of the editor's post list. */
+export const AdminPostDto = z
+  .object({
+    id,
+    title: z.string(),
+    slug: z.string(),
+    status: postStatus,
+    publishedAt: z.date().nullable(),
+    updatedAt: z.date(),
+    ghostId: nullableString,
+  })
+  .readonly();
+export type AdminPostDto = z.infer<typeof AdminPostDto>;
+
+/** A post as the editor loads it (any status). */
+export const EditablePostDto = z
+  .object({
+    id,
+    uuid: z.string(),
+    slug: z.string(),
+    title: z.string(),
+    html: nullableString,
+    customExcerpt: nullableString,
+    featureImage: nullableString,
+    featureImageAlt: nullableString,
+    status: postStatus,
+    publishedAt: z.date().nullable(),
+    updatedAt: z.date(),
+    ghostId: nullableString,
+    ghostUpdatedAt: z.date().nullable(),
+    tagNames: z.array(z.string()).readonly(),
+  })
+  .readonly();
+export type EditablePostDto = z.infer<typeof EditablePostDto>;
+
+/** What the editor form (or its autosave) sends. */
+export const PostInputDto = z.object({
+  title: z.string().trim().min(1, 'Give the post a title').max(255),
+  slug: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(190)
+    .regex(/^([a-z0-9][a-z0-9-]*)?$/, 'Use lower-case letters, digits and hyphens')
+    .default(''),
+  html: z.string().max(2_000_000).default(''),
+  excerpt: z.string().trim().max(300).default(''),
+  tags: z.string().trim().max(1_000).default(''),
+  featureImage: z.string().trim().max(2_000).default(''),
+  featureImageAlt: z.string().trim().max(255).default(''),
+  /** ISO datetime or `YYYY-MM-DDTHH:mm` from a datetime-local field, in the site's time zone. */
+  publishAt: z.string().trim().max(40).default(''),
+  /** The Ghost `updated_at` the editor loaded, for collision detection on write-back. */
+  ghostUpdatedAt: z.string().trim().max(40).default(''),
+});
+export type PostInputDto = z.infer<typeof PostInputDto>;
+
+export const EditorActionDto = z.enum(['save', 'publish', 'schedule', 'unpublish']);
+export type EditorActionDto = z.infer<typeof EditorActionDto>;
+
+/** Who is writing (the signed-in admin): their author record is found or created from it. */
+export const WriterDto = z
+  .object({ userId: id, email: z.string(), name: nullableString, username: nullableString })
+  .readonly();
+export type WriterDto = z.infer<typeof WriterDto>;
+
+/** Outcome of saving or deleting a post from the editor. */
+export type SavePostResult =
+  | { readonly ok: true; readonly post: EditablePostDto; readonly ghostWarning?: string }
+  | {
+      readonly ok: false;
+      readonly reason: 'conflict' | 'invalid_schedule' | 'not_found' | 'ghost_error';
+      readonly message: string;
+    };
+
+/** What `/ap/articles/<uuid>` serves: the live Article, the Tombstone of one that went, or nothing. */
+export type ArticleLookup =
+  | { readonly kind: 'live'; readonly slug: string; readonly article: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'gone'; readonly tombstone: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'none' };
+
+export const SyncRunDto = z
+  .object({
+    id,
+    kind: z.string(),
+    status: z.string(),
+    startedAt: z.date(),
+    finishedAt: z.date().nullable(),
+    counts: z.record(z.string(), z.record(z.string(), z.number())).nullable(),
+    error: nullableString,
+  })
+  .readonly();
+export const SyncStatusDto = z
+  .object({
+    runs: z.array(SyncRunDto).readonly(),
+    /** Stored Ghost webhook deliveries not applied yet. */
+    pendingDeliveries: z.number().int().nonnegative(),
+  })
+  .readonly();
+export type SyncStatusDto = z.infer<typeof SyncStatusDto>;
 
 // ---- market ------------------------------------------------------------------------------
 

@@ -8,32 +8,86 @@ import type { DatabaseLike } from '../db/client.ts';
 import type {
   AddItemDto,
   AddItemResult,
+  AdminPostDto,
+  ArticleLookup,
+  AuthorDto,
   CalendarEntrySummaryDto,
   CartOwnerDto,
   CartSummaryDto,
   ContainerRefDto,
+  EditablePostDto,
+  EditorActionDto,
   IssueTicketsInputDto,
   IssueTicketsResult,
   MarketDto,
   NavItemDto,
-  PostDetailDto,
-  PostSummaryDto,
+  NavMenusDto,
+  PostDto,
+  PostInputDto,
+  PostPageDto,
   ProductDto,
   ProfileDto,
+  SavePostResult,
+  SearchPageDto,
+  SyncStatusDto,
+  TagDto,
+  WriterDto,
 } from './dtos.ts';
 
 export interface BlogService {
-  /** Latest published posts (type post), newest first. */
-  listLatestPosts(opts: { limit: number; offset?: number }): Promise<readonly PostSummaryDto[]>;
-  /** A published post (type post) by slug, or null. */
-  getPublishedPostBySlug(slug: string): Promise<PostDetailDto | null>;
+  // ---- reading (what anonymous readers may see: published, live, public tags) -------------
+  /** Published posts (type post), newest first, optionally within a tag or an author. */
+  listPosts(opts: {
+    page?: number;
+    perPage: number;
+    tagSlug?: string;
+    authorSlug?: string;
+  }): Promise<PostPageDto>;
+  /** A published post or page by slug (posts and pages share Ghost's URL space), or null. */
+  getPublishedBySlug(slug: string): Promise<PostDto | null>;
+  /** Every published post and page (sitemap), or the newest `limit` (feeds), newest first. */
+  listAllPublished(opts?: { limit?: number; type?: 'post' | 'page' }): Promise<readonly PostDto[]>;
+  /** Full-text search over published posts and pages, ranked, with highlighted snippets. */
+  search(q: string, opts: { page?: number; perPage: number }): Promise<SearchPageDto>;
+  /** A public tag by slug, or null. */
+  getTag(slug: string): Promise<TagDto | null>;
+  /** An author by slug, or null. */
+  getAuthor(slug: string): Promise<AuthorDto | null>;
+  listTags(): Promise<readonly TagDto[]>;
+  listAuthors(): Promise<readonly AuthorDto[]>;
   /** A site menu in display order. */
   getNavigation(menu: 'primary' | 'secondary'): Promise<readonly NavItemDto[]>;
-  /** Changes a post's title, body or excerpt locally and purges the cached pages showing it. */
-  updatePostContent(
-    id: number,
-    patch: { title?: string; html?: string | null; customExcerpt?: string | null },
-  ): Promise<{ ok: true } | { ok: false; reason: 'not-found' }>;
+  /** The ActivityPub `Article` of a post by its uuid, its Tombstone once it went, or nothing. */
+  getArticle(uuid: string): Promise<ArticleLookup>;
+
+  // ---- writing (admins, through the editor) ------------------------------------------------
+  /** Posts for the editor's list, newest change first, optionally of one status. */
+  listAdminPosts(status?: 'draft' | 'scheduled' | 'published'): Promise<readonly AdminPostDto[]>;
+  /** How many posts have each status. */
+  countPostsByStatus(): Promise<Readonly<Record<'draft' | 'scheduled' | 'published', number>>>;
+  /** A post (any status) for the editor, or null. */
+  getEditablePost(id: number): Promise<EditablePostDto | null>;
+  /**
+   * Creates (id null) or updates a post and applies the action; with Ghost configured the
+   * change is written to Ghost first (a collision changes nothing here). Purges the pages
+   * showing it and tells the fediverse (Create / Update / Delete).
+   */
+  savePost(args: {
+    id: number | null;
+    input: PostInputDto;
+    action: EditorActionDto;
+    writer: WriterDto | null;
+  }): Promise<SavePostResult>;
+  /** Deletes a post (in Ghost too), purges its pages and sends `Delete`. */
+  deletePost(id: number): Promise<SavePostResult>;
+  /** Publishes scheduled posts whose time has come and announces them; returns how many. */
+  publishDue(now?: Date): Promise<number>;
+  /** Both menus, for the navigation admin. */
+  getMenus(): Promise<NavMenusDto>;
+  /** Replaces both menus; drops the `nav` fragment and the cached pages so it shows at once. */
+  saveMenus(menus: { primary: readonly NavItemDto[]; secondary: readonly NavItemDto[] }): Promise<void>;
+  /** Recent Ghost sync runs and the webhook deliveries still to apply. */
+  getSyncStatus(): Promise<SyncStatusDto>;
 }
 
 export interface MarketService {

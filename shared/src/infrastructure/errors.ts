@@ -1,15 +1,24 @@
 /**
- * The stable error-code table. Codes are `<DOMAIN>_<THING>_<PROBLEM>`; each maps to one HTTP
- * status, applied once by the factory's error handler. Expected outcomes inside services are
- * values (`{ ok: false, reason }`); an AppError is for the edge.
+ * The one, stable error-code table (a test pins it). Codes are `<DOMAIN>_<THING>_<PROBLEM>`;
+ * each maps to one HTTP status, applied once by the factory's error handler, which renders the
+ * HTML error page or the JSON error. Expected outcomes inside services are values
+ * (`{ ok: false, reason }`); an AppError is for the edge. `details` may carry `heading`,
+ * `action` ({ href, label }), `retryAfter` (seconds) or, for ActivityPub clients, `activity`
+ * (e.g. a Tombstone sent with a 410).
  */
 export const ERROR_CODES = {
+  // HTTP: what any route can answer, before or instead of its handler.
   HTTP_ROUTE_NOT_FOUND: { status: 404, message: 'Page not found' },
   HTTP_REQUEST_INVALID: { status: 400, message: 'The request was not valid' },
+  HTTP_REQUEST_NUL_BYTE: {
+    status: 400,
+    message: 'The request contains a NUL character, which is never valid here',
+  },
   HTTP_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   HTTP_MEDIA_TYPE_UNSUPPORTED: { status: 415, message: 'Unsupported content type' },
   HTTP_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   HTTP_RATE_LIMITED: { status: 429, message: 'Too many requests; please wait and try again' },
+  // AUTH: sessions, sign-in, signatures and tokens.
   AUTH_SESSION_REQUIRED: { status: 401, message: 'Please sign in' },
   AUTH_ADMIN_REQUIRED: { status: 403, message: 'Only administrators can do that' },
   AUTH_SIGNATURE_INVALID: { status: 401, message: 'The request signature is missing, stale or wrong' },
@@ -17,7 +26,30 @@ export const ERROR_CODES = {
     status: 403,
     message: 'The form expired or was not sent from this site; please try again',
   },
+  AUTH_SIGN_IN_EXPIRED: { status: 400, message: 'This sign-in has expired; please start again' },
+  AUTH_SIGN_IN_REFUSED: { status: 400, message: 'This application cannot sign in here' },
+  AUTH_SIGN_IN_UNAVAILABLE: {
+    status: 503,
+    message: 'Sign-in is unavailable right now; please try again shortly',
+  },
+  AUTH_LINK_INVALID: { status: 400, message: 'This link no longer works' },
+  AUTH_CODE_INVALID: { status: 400, message: 'That code is not right' },
+  AUTH_CODE_EXPIRED: { status: 400, message: 'This code no longer works' },
+  AUTH_SIGN_IN_RATE_LIMITED: { status: 429, message: 'Too many sign-in requests' },
+  AUTH_LOGOUT_TOKEN_INVALID: { status: 400, message: 'The logout token is not valid' },
   INTERNAL_TOKEN_INVALID: { status: 403, message: 'Internal endpoint' },
+  // AP: ActivityPub inboxes.
+  AP_ACTIVITY_INVALID: { status: 400, message: 'The body is not a valid activity' },
+  AP_OBJECT_FOREIGN: { status: 400, message: 'The object is not from the actor’s origin' },
+  AP_ACTOR_BLOCKED: { status: 403, message: 'This server or actor is blocked here' },
+  // BLOG
+  BLOG_POST_CONFLICT: {
+    status: 409,
+    message: 'This post was changed in Ghost since you opened it — reload to see the latest version',
+  },
+  BLOG_GHOST_REFUSED: { status: 502, message: 'Ghost did not accept the change; nothing was saved' },
+  BLOG_GHOST_NOT_CONFIGURED: { status: 404, message: 'Ghost is not configured on this blog' },
+  // Generic resources.
   RESOURCE_NOT_FOUND: { status: 404, message: 'Not found' },
   RESOURCE_CONFLICT: { status: 409, message: 'The resource was changed elsewhere' },
   RESOURCE_GONE: { status: 410, message: 'This resource has been deleted' },
@@ -44,9 +76,4 @@ export class AppError extends Error {
 
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
-}
-
-/** Lets a domain register more codes while keeping one table (e.g. CART_ITEM_SOLD_OUT). */
-export function registerErrorCodes(codes: Record<string, { status: number; message: string }>): void {
-  Object.assign(ERROR_CODES as Record<string, unknown>, codes);
 }

@@ -18,6 +18,13 @@ import { defaultServices } from '../services/wiring.ts';
 import type { Cache } from './cache.ts';
 import './auth-types.ts';
 import { activityPubRoutes } from './activitypub/plugin.ts';
+import {
+  contractViolation,
+  postedValues,
+  refuseNulBytes,
+  serializerCompiler,
+  validatorCompiler,
+} from './contracts.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
 import { fragmentsPlugin } from './fragments.ts';
 import { createJobRunner, type JobClock, type JobRunner } from './jobs.ts';
@@ -98,6 +105,11 @@ export async function createApp(
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
     forceCloseConnections: true,
   });
+
+  // Route contracts: zod schemas validate params, query and body, and serialize JSON responses.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('preValidation', refuseNulBytes);
 
   app.decorate('appName', name);
   app.decorate('config', config);
@@ -180,7 +192,10 @@ export async function createApp(
   await app.register(sessionsPlugin);
   if (name !== 'federation') await app.register(oauthClientPlugin);
   // [fragments] header fragments, /internal/fragments and the page cache
-  app.decorate('services', deps.services ?? defaultServices({ db: deps.db, cache: deps.cache, config }));
+  app.decorate(
+    'services',
+    deps.services ?? defaultServices({ db: deps.db, cache: deps.cache, config, log: app.log }),
+  );
   await app.register(pageCachePlugin);
   await app.register(fragmentsPlugin);
   // [activitypub] actor, WebFinger, NodeInfo and inboxes on every host
@@ -240,20 +255,49 @@ async function handleError(
     request.log.info({ code, status, reqId: request.id }, message);
   }
   reply.code(status);
-  if (status === 429 && error && typeof error === 'object' && 'retryAfter' in error) {
-    reply.header('retry-after', String((error as { retryAfter: unknown }).retryAfter));
-  }
+  const retryAfter = details?.['retryAfter'];
+  if (typeof retryAfter === 'number' || typeof retryAfter === 'string')
+    reply.header('retry-after', String(retryAfter));
   if (request.wantsJson) {
+    const { activity, ...shown } = details ?? {};
+    // An ActivityPub client asking for a deleted object gets its Tombstone with the status.
+    if (
+      activity &&
+      typeof activity === 'object' &&
+      /activity\+json|ld\+json/.test(request.headers.accept ?? '')
+    ) {
+      return reply.type('application/activity+json; charset=utf-8').send(activity);
+    }
     return reply.type('application/json; charset=utf-8').send({
-      error: { code, message, requestId: request.id, ...(details ? { details } : {}) },
+      error: {
+        code,
+        message,
+        requestId: request.id,
+        ...(Object.keys(shown).length ? { details: shown } : {}),
+      },
     });
   }
   try {
+    // A form that broke its contract comes back with what was typed and what is wrong.
+    const form = request.routeOptions?.config?.form;
+    const violation = contractViolation(error);
+    if (form && violation?.context === 'body' && status === 400) {
+      const errors = Object.fromEntries(violation.fields.map((f) => [f.field, f.message]));
+      return await reply.view(form.view, {
+        ...(form.context ? await form.context(request) : {}),
+        values: postedValues(request.body),
+        errors,
+        error: violation.fields.map((f) => `${f.field}: ${f.message}`).join('; '),
+      });
+    }
     return await reply.view(status === 404 ? '404.njk' : 'error.njk', {
       status,
       code,
       message,
-      title: status === 404 ? 'Page not found' : message,
+      title: status === 404 ? 'Page not found' : ((details?.['heading'] as string | undefined) ?? message),
+      heading: details?.['heading'],
+      action: details?.['action'],
+      fields: details?.['fields'],
       request_id: request.id,
     });
   } catch (renderError) {
@@ -275,11 +319,23 @@ function classify(error: unknown): Classified {
   if (error instanceof AppError) {
     return { code: error.code, status: error.status, message: error.message, details: error.details };
   }
+  const violation = contractViolation(error);
+  if (violation) {
+    // A path that does not fit its contract names nothing that exists.
+    if (violation.context === 'params') return fromCode('RESOURCE_NOT_FOUND');
+    const [first, ...rest] = violation.fields;
+    return {
+      ...fromCode('HTTP_REQUEST_INVALID', { fields: violation.fields }),
+      ...(first
+        ? { message: `${first.field}: ${first.message}${rest.length ? ` (and ${rest.length} more)` : ''}` }
+        : {}),
+    };
+  }
   const e = error as Partial<FastifyError> & { issues?: unknown };
   if (e && typeof e === 'object' && 'issues' in e && Array.isArray(e.issues) && e.name === 'ZodError') {
-    return fromCode('HTTP_REQUEST_INVALID', { issues: e.issues });
+    return fromCode('HTTP_REQUEST_INVALID');
   }
-  if (e?.validation) return fromCode('HTTP_REQUEST_INVALID', { issues: e.validation });
+  if (e?.validation) return fromCode('HTTP_REQUEST_INVALID');
   if (e?.code === 'FST_CSRF_INVALID_TOKEN' || e?.code === 'FST_CSRF_MISSING_SECRET') {
     return fromCode('AUTH_CSRF_INVALID');
   }
@@ -293,8 +349,9 @@ function classify(error: unknown): Classified {
       429: 'HTTP_RATE_LIMITED',
     };
     const code = byStatus[status] ?? 'HTTP_REQUEST_INVALID';
-    // Fastify's own 4xx messages (bad JSON, bad content type) are safe and useful to show.
-    return { code, status, message: e.message || ERROR_CODES[code].message };
+    // Fastify's own 4xx errors (bad JSON, bad content type, a malformed multipart body) keep
+    // their status; the message shown is ours, so nothing internal leaks.
+    return fromCode(code);
   }
   return fromCode(status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR');
 }

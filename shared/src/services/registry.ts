@@ -10,7 +10,6 @@ import type {
   FederationService,
   MarketService,
 } from '../contracts/protocols.ts';
-import { AppError } from '../infrastructure/errors.ts';
 
 export interface ServiceRegistry {
   readonly blog: BlogService;
@@ -21,31 +20,14 @@ export interface ServiceRegistry {
   readonly account: AccountService;
 }
 
-/** What `createRegistry` takes: federation may be missing until its implementation is wired. */
-export type ServiceImplementations = Omit<ServiceRegistry, 'federation'> & {
-  readonly federation?: FederationService | undefined;
-};
-
-/** Stands in for a domain with no implementation wired: every call fails loudly with 503. */
-function unavailable<T extends object>(domain: string): T {
-  return new Proxy({} as T, {
-    get(_target, method) {
-      if (typeof method !== 'string' || method === 'then') return undefined;
-      return () => {
-        throw new AppError('SERVICE_UNAVAILABLE', `The ${domain} service is not wired (${method})`);
-      };
-    },
-  });
-}
-
 /** Builds the (frozen) registry. */
-export function createRegistry(impls: ServiceImplementations): ServiceRegistry {
+export function createRegistry(impls: ServiceRegistry): ServiceRegistry {
   return Object.freeze({
     blog: impls.blog,
     market: impls.market,
     cart: impls.cart,
     calendar: impls.calendar,
-    federation: impls.federation ?? unavailable<FederationService>('federation'),
+    federation: impls.federation,
     account: impls.account,
   });
 }

@@ -1,4 +1,5 @@
 /** Builds every default implementation over one database and cache: the start-up wiring. */
+import type { FastifyBaseLogger } from 'fastify';
 import type { AppConfig } from '../config/index.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { Cache } from '../infrastructure/cache.ts';
@@ -14,17 +15,20 @@ export interface ServiceDeps {
   db: DatabaseHandle;
   cache: Cache;
   config: AppConfig;
+  /** Where services log what goes wrong with their integrations (e.g. a Ghost write-back). */
+  log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 }
 
 /** The registry every app gets unless a test passes its own (`AppDeps.services`). */
 export function defaultServices(deps: ServiceDeps): ServiceRegistry {
-  const { db, cache, config } = deps;
+  const { db, cache, config, log } = deps;
+  const federation = createFederationService({ db, config });
   return createRegistry({
-    blog: createBlogService({ db, cache }),
+    blog: createBlogService({ db, cache, config, federation, log }),
     market: createMarketService({ db }),
     cart: createCartService({ db, cache, currency: config.site.currency }),
     calendar: createCalendarService({ db }),
     account: createAccountService({ db }),
-    federation: createFederationService({ db, config }),
+    federation,
   });
 }

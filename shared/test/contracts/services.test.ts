@@ -24,12 +24,14 @@ let services: ReturnType<typeof defaultServices>;
 beforeAll(async () => {
   database = await createTestDatabase();
   cache = createTestCache();
-  services = defaultServices({ db: database.handle, cache, config: testConfig() });
+  services = defaultServices({ db: database.handle, cache, config: testConfig(), log: silentLog });
 });
 afterAll(async () => {
   await cache.dispose();
   await database.drop();
 });
+
+const silentLog = { info() {}, warn() {}, error() {} };
 
 const cartKey = () => `cart_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
 
@@ -47,21 +49,43 @@ describe('BlogService', () => {
     });
     const draft = await seedPost(database.handle, { title: 'Draft', status: 'draft' });
 
-    const list = await services.blog.listLatestPosts({ limit: 10 });
-    expect(list.map((p) => p.title)).toEqual(['Newer', 'Older']);
-    expect(list[0]?.author).toEqual({ id: author.id, slug: author.slug, name: 'Olive Writer' });
-    expect(Object.isFrozen(list)).toBe(true);
-
-    expect((await services.blog.getPublishedPostBySlug(newer.slug))?.html).toBe('<p>Body text</p>');
-    expect(await services.blog.getPublishedPostBySlug(draft.slug)).toBeNull();
-    expect(await services.blog.getPublishedPostBySlug('no-such-post')).toBeNull();
-
-    expect(await services.blog.updatePostContent(older.id, { title: 'Older, edited' })).toEqual({ ok: true });
-    expect((await services.blog.getPublishedPostBySlug(older.slug))?.title).toBe('Older, edited');
-    expect(await services.blog.updatePostContent(999_999, { title: 'x' })).toEqual({
-      ok: false,
-      reason: 'not-found',
+    // Published, but its time has not come: not published yet, anywhere.
+    const future = await seedPost(database.handle, {
+      title: 'Future',
+      publishedAt: new Date(Date.now() + 3_600_000),
     });
+
+    const list = await services.blog.listPosts({ perPage: 10 });
+    expect(list.items.map((p) => p.title)).toEqual(['Newer', 'Older']);
+    expect(list.total).toBe(2);
+    expect(list.items[0]?.author).toEqual({ id: author.id, slug: author.slug, name: 'Olive Writer' });
+    expect(Object.isFrozen(list.items)).toBe(true);
+
+    expect((await services.blog.getPublishedBySlug(newer.slug))?.html).toBe('<p>Body text</p>');
+    expect(await services.blog.getPublishedBySlug(draft.slug)).toBeNull();
+    expect(await services.blog.getPublishedBySlug(future.slug)).toBeNull();
+    expect(await services.blog.getPublishedBySlug('no-such-post')).toBeNull();
+    expect((await services.blog.listAllPublished()).map((p) => p.title)).not.toContain('Future');
+
+    const edited = await services.blog.savePost({
+      id: older.id,
+      input: {
+        title: 'Older, edited',
+        slug: older.slug,
+        html: '<p>New body</p>',
+        excerpt: '',
+        tags: '',
+        featureImage: '',
+        featureImageAlt: '',
+        publishAt: '',
+        ghostUpdatedAt: '',
+      },
+      action: 'save',
+      writer: null,
+    });
+    expect(edited.ok).toBe(true);
+    expect((await services.blog.getPublishedBySlug(older.slug))?.title).toBe('Older, edited');
+    expect(await services.blog.deletePost(999_999)).toMatchObject({ ok: false, reason: 'not_found' });
   });
 
   it('reads the primary menu in order', async () => {

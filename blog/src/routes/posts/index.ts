@@ -1,20 +1,18 @@
+import { SlugParams } from '@rose-ash/shared/contracts/http.ts';
 import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
+import type { RoutePlugin } from '@rose-ash/shared/infrastructure/contracts.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
-import { getPublished } from '@rose-ash/shared/services/blog/reader-queries.ts';
-import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
-
-const Params = z.object({ slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,190}$/) });
 
 /**
  * A published post or page by slug (Ghost's URL scheme: both live at `/<slug>/`), with Open
  * Graph and Twitter meta, canonical URL, reading time and feature image; posts also carry the
  * events `container-widget` for calendars attached to them. Anonymous copies are page-cached.
  */
-const postRoutes: FastifyPluginAsync = async (app) => {
+const postRoutes: RoutePlugin = async (app) => {
   app.get(
     '/:slug/',
     {
+      schema: { params: SlugParams },
       config: {
         pageCache: {
           tags: (request) => [
@@ -25,11 +23,7 @@ const postRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      const params = Params.safeParse(request.params);
-      if (!params.success) throw new AppError('HTTP_ROUTE_NOT_FOUND');
-      const post =
-        (await getPublished(app.db.db, 'post', params.data.slug)) ??
-        (await getPublished(app.db.db, 'page', params.data.slug));
+      const post = await app.services.blog.getPublishedBySlug(request.params.slug);
       if (!post) throw new AppError('HTTP_ROUTE_NOT_FOUND');
       const widget =
         post.type === 'post'

@@ -1,92 +1,153 @@
-import { ghostSyncRuns, ghostWebhookEvents } from '@rose-ash/shared/db/schema/index.ts';
+import type { NavItemDto } from '@rose-ash/shared/contracts/dtos.ts';
+import type { RoutePlugin } from '@rose-ash/shared/infrastructure/contracts.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
 import { requireAdmin } from '@rose-ash/shared/infrastructure/sessions.ts';
-import {
-  type NavItem,
-  navItemSchema,
-  readNavigation,
-  saveNavigation,
-} from '@rose-ash/shared/services/blog/navigation-service.ts';
-import { desc, isNull } from 'drizzle-orm';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 
 /** Rows the navigation form offers per menu (filled rows plus blanks to add items). */
 const FORM_ROWS = 8;
+const MENUS = ['primary', 'secondary'] as const;
+
+const navItem = z.object({
+  label: z.string().trim().min(1, 'Every item needs a label').max(60, 'Labels are at most 60 characters'),
+  url: z
+    .string()
+    .trim()
+    .min(1, 'Every item needs a link')
+    .max(500)
+    .refine((u) => u.startsWith('/') || u.startsWith('#') || /^https?:\/\/[^\s]+$/.test(u), {
+      message: 'Links must start with /, # or http(s)://',
+    }),
+});
+
+/** The rows as typed (for showing the form again). */
+function typedMenus(body: unknown) {
+  const values = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const field = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : '');
+  return Object.fromEntries(
+    MENUS.map((menu) => [
+      menu,
+      Array.from({ length: FORM_ROWS }, (_, i) => ({
+        label: field(`${menu}_label_${i}`),
+        url: field(`${menu}_url_${i}`),
+      })),
+    ]),
+  ) as Record<(typeof MENUS)[number], { label: string; url: string }[]>;
+}
+
+/**
+ * The navigation form: `<menu>_label_<n>` / `<menu>_url_<n>` pairs. Empty rows are dropped;
+ * a half-filled or bad row is a field error naming the row.
+ */
+const NavigationForm = z
+  .object({ _csrf: z.string().max(200).optional() })
+  .catchall(z.string().max(2_000))
+  .transform((body, ctx) => {
+    const menus: Record<(typeof MENUS)[number], NavItemDto[]> = { primary: [], secondary: [] };
+    for (const menu of MENUS) {
+      typedMenus(body)[menu].forEach((row, i) => {
+        if (!row.label.trim() && !row.url.trim()) return;
+        const item = navItem.safeParse(row);
+        if (item.success) menus[menu].push(item.data);
+        else {
+          ctx.addIssue({
+            code: 'custom',
+            path: [`${menu === 'primary' ? 'Primary' : 'Secondary'} item ${i + 1}`],
+            message: item.error.issues[0]?.message ?? 'is not valid',
+          });
+        }
+      });
+    }
+    return menus;
+  });
+
+const SyncForm = z.object({
+  _csrf: z.string().max(200).optional(),
+  kind: z.enum(['full', 'incremental']).default('full'),
+});
+const SyncPageQuery = z.object({
+  done: z.enum(['full', 'incremental']).optional(),
+  failed: z.literal('1').optional(),
+});
+const SavedQuery = z.object({ saved: z.literal('1').optional() });
 
 /** Admin pages for site settings the blog owns: navigation menus and Ghost sync status. */
-const siteAdminRoutes: FastifyPluginAsync = async (app) => {
+const siteAdminRoutes: RoutePlugin = async (app) => {
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('cache-control', 'private, no-store');
   });
 
-  app.get('/admin/navigation', { preHandler: requireAdmin }, async (request, reply) => {
-    const menus = await readNavigation(app.db.db);
-    const saved = (request.query as Record<string, string | undefined>).saved === '1';
-    return reply.view('admin/navigation.njk', { title: 'Navigation', menus, rows: FORM_ROWS, saved });
-  });
+  app.get(
+    '/admin/navigation',
+    { onRequest: requireAdmin, schema: { querystring: SavedQuery } },
+    async (request, reply) => {
+      const menus = await app.services.blog.getMenus();
+      return reply.view('admin/navigation.njk', {
+        title: 'Navigation',
+        menus,
+        rows: FORM_ROWS,
+        saved: request.query.saved === '1',
+      });
+    },
+  );
 
   app.post(
     '/admin/navigation',
-    { preHandler: [requireAdmin, app.csrfProtection] },
+    {
+      onRequest: requireAdmin,
+      preValidation: app.csrfProtection,
+      schema: { body: NavigationForm },
+      config: {
+        form: {
+          view: 'admin/navigation.njk',
+          context: (request: FastifyRequest) => ({
+            title: 'Navigation',
+            rows: FORM_ROWS,
+            menus: typedMenus(request.body),
+          }),
+        },
+      },
+    },
     async (request, reply) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const menus: Record<'primary' | 'secondary', NavItem[]> = { primary: [], secondary: [] };
-      const errors: string[] = [];
-      for (const menu of ['primary', 'secondary'] as const) {
-        for (let i = 0; i < FORM_ROWS; i++) {
-          const label = String(body[`${menu}_label_${i}`] ?? '').trim();
-          const url = String(body[`${menu}_url_${i}`] ?? '').trim();
-          if (!label && !url) continue;
-          const item = navItemSchema.safeParse({ label, url });
-          if (item.success) menus[menu].push(item.data);
-          else
-            errors.push(
-              `${menu === 'primary' ? 'Primary' : 'Secondary'} item ${i + 1}: ${item.error.issues[0]?.message}`,
-            );
-        }
-      }
-      if (errors.length) {
-        return reply
-          .code(400)
-          .view('admin/navigation.njk', { title: 'Navigation', menus, rows: FORM_ROWS, errors });
-      }
-      await saveNavigation({ db: app.db.db, cache: app.cache }, menus);
+      await app.services.blog.saveMenus(request.body);
       return reply.redirect('/admin/navigation?saved=1', 303);
     },
   );
 
-  app.get('/admin/sync', { preHandler: requireAdmin }, async (request, reply) => {
-    const runs = await app.db.db
-      .select()
-      .from(ghostSyncRuns)
-      .orderBy(desc(ghostSyncRuns.startedAt))
-      .limit(20);
-    const pending = await app.db.db.$count(ghostWebhookEvents, isNull(ghostWebhookEvents.processedAt));
-    const query = request.query as Record<string, string | undefined>;
-    return reply.view('admin/sync.njk', {
-      title: 'Ghost sync',
-      configured: !!app.ghostSync,
-      ghostUrl: app.config.ghost?.url,
-      runs,
-      pending,
-      done: query.done,
-      failed: query.failed,
-    });
-  });
+  app.get(
+    '/admin/sync',
+    { onRequest: requireAdmin, schema: { querystring: SyncPageQuery } },
+    async (request, reply) => {
+      const status = await app.services.blog.getSyncStatus();
+      return reply.view('admin/sync.njk', {
+        title: 'Ghost sync',
+        configured: !!app.ghostSync,
+        ghostUrl: app.config.ghost?.url,
+        runs: status.runs,
+        pending: status.pendingDeliveries,
+        done: request.query.done,
+        failed: request.query.failed,
+      });
+    },
+  );
 
-  app.post('/admin/sync', { preHandler: [requireAdmin, app.csrfProtection] }, async (request, reply) => {
-    if (!app.ghostSync) throw new AppError('RESOURCE_NOT_FOUND', 'Ghost is not configured on this blog');
-    const kind =
-      (request.body as Record<string, unknown> | undefined)?.kind === 'incremental' ? 'incremental' : 'full';
-    try {
-      if (kind === 'full') await app.ghostSync.runFull();
-      else await app.ghostSync.runIncremental();
-      return reply.redirect(`/admin/sync?done=${kind}`, 303);
-    } catch {
-      // The run and its error are recorded in ghost_sync_runs and shown on the page.
-      return reply.redirect('/admin/sync?failed=1', 303);
-    }
-  });
+  app.post(
+    '/admin/sync',
+    { onRequest: requireAdmin, preValidation: app.csrfProtection, schema: { body: SyncForm } },
+    async (request, reply) => {
+      if (!app.ghostSync) throw new AppError('BLOG_GHOST_NOT_CONFIGURED');
+      const { kind } = request.body;
+      try {
+        if (kind === 'full') await app.ghostSync.runFull();
+        else await app.ghostSync.runIncremental();
+        return reply.redirect(`/admin/sync?done=${kind}`, 303);
+      } catch {
+        // The run and its error are recorded in ghost_sync_runs and shown on the page.
+        return reply.redirect('/admin/sync?failed=1', 303);
+      }
+    },
+  );
 };
 
 export default siteAdminRoutes;

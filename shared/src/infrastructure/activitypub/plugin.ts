@@ -1,24 +1,26 @@
-import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppName } from '../../config/index.ts';
-import { apActivities, apFollows, apObjects, users } from '../../db/schema/index.ts';
-import { AppError } from '../errors.ts';
 import {
-  actorDocument,
-  ensureLocalActorId,
-  isBlocked,
-  type LocalActorProfile,
-  loadLocalActor,
-} from './actors.ts';
+  COLLECTION_PAGE_SIZE,
+  type CollectionName,
+  findPublicActivity,
+  nodeInfoUsage,
+  readCollection,
+  storeInbound,
+} from '../../services/federation/activitypub-store.ts';
+import { ensureLocalActorId, isBlocked, loadLocalActor } from '../../services/federation/actor-store.ts';
+import { containsNul } from '../contracts.ts';
+import { AppError } from '../errors.ts';
+import { actorDocument, type LocalActorProfile } from './actors.ts';
 import { createKeyCache } from './key-cache.ts';
 import { loadActorKeys } from './keys.ts';
 import { remoteFetchOptions } from './remote-fetch.ts';
 import { requestSigner, verifyInboxRequest } from './signatures.ts';
-import { AS_CONTEXT, AS_PUBLIC, actorUri, appHost, type LocalActorRef, parseLocalActorUri } from './uris.ts';
+import { AS_CONTEXT, actorUri, appHost, type LocalActorRef, parseLocalActorUri } from './uris.ts';
 
 const AS_TYPE = 'application/activity+json; charset=utf-8';
-const PAGE_SIZE = 20;
 const NODEINFO_SCHEMA = 'http://nodeinfo.diaspora.software/ns/schema/2.1';
 
 /** True when `Accept` asks for ActivityStreams (activity+json or ld+json, any order or q). */
@@ -26,16 +28,34 @@ export function wantsActivityJson(accept: string | undefined): boolean {
   return /application\/(activity|ld)\+json/i.test(accept ?? '');
 }
 
-const pageQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).optional() });
+// ---- route contracts ------------------------------------------------------------------------
+
+const PageQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).optional() });
+/** Member handles as they may be typed (any case); the canonical form is lower-case. */
+const MemberParams = z.object({ username: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'not a username') });
+const ActivityParams = z.object({ id: z.uuid() });
+const WebfingerQuery = z.object({ resource: z.string().min(1, 'resource is required').max(1_000) });
+/** An ActivityStreams document: whatever it holds, it has an id (or a context) we serve. */
+const AsDocument = z.looseObject({ '@context': z.unknown().optional() });
+const Jrd = z.object({
+  subject: z.string(),
+  aliases: z.array(z.string()),
+  links: z.array(z.object({ rel: z.string(), type: z.string(), href: z.string() })),
+});
+const NodeInfoLinks = z.object({ links: z.array(z.object({ rel: z.string(), href: z.string() })) });
+const NodeInfo = z.looseObject({ version: z.literal('2.1') });
 
 /**
  * ActivityPub on one app host: its Service actor at /ap/actor (and, on federation, members'
  * Person actors at /users/:username), their inboxes, the host's shared inbox, outbox /
  * followers / following collections, WebFinger and NodeInfo. Registered by the factory on every
- * app; encapsulated so the raw-body inbox parser stays local to these routes.
+ * app; encapsulated so the raw-body inbox parser stays local to these routes. Data access lives
+ * in services/federation (actor-store, activitypub-store); this plugin only routes.
  */
-export async function activityPubRoutes(app: FastifyInstance): Promise<void> {
+export async function activityPubRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { config, appName } = app;
+  const db = () => app.db.db;
   const fetchOptions = remoteFetchOptions(config);
   // Incoming key fetches are signed as this host's app actor (authorized-fetch servers need it).
   const signGet = requestSigner(config, actorUri(config, { kind: 'app', app: appName }));
@@ -49,7 +69,7 @@ export async function activityPubRoutes(app: FastifyInstance): Promise<void> {
   );
 
   async function actorOr404(ref: LocalActorRef): Promise<LocalActorProfile> {
-    const actor = await loadLocalActor(app.db.db, config, ref);
+    const actor = await loadLocalActor(db(), config, ref);
     if (!actor) throw new AppError('RESOURCE_NOT_FOUND');
     return actor;
   }
@@ -72,27 +92,29 @@ export async function activityPubRoutes(app: FastifyInstance): Promise<void> {
   async function receive(request: FastifyRequest, reply: FastifyReply, ref: LocalActorRef | null) {
     const local = ref ? await actorOr404(ref) : null;
     if (!Buffer.isBuffer(request.body)) {
-      return reply.code(415).send({ error: 'expected application/activity+json' });
+      throw new AppError('HTTP_MEDIA_TYPE_UNSUPPORTED', 'Send the activity as application/activity+json');
     }
     const raw = request.body;
     let activity: unknown;
     try {
       activity = JSON.parse(raw.toString('utf8'));
     } catch {
-      return reply.code(400).send({ error: 'body is not JSON' });
+      throw new AppError('AP_ACTIVITY_INVALID', 'The body is not JSON');
     }
     if (!activity || typeof activity !== 'object' || Array.isArray(activity)) {
-      return reply.code(400).send({ error: 'body is not an activity' });
+      throw new AppError('AP_ACTIVITY_INVALID', 'The body is not an activity');
     }
+    // Postgres cannot store a NUL character in jsonb: refuse it at the door, like every route.
+    if (containsNul(activity)) throw new AppError('HTTP_REQUEST_NUL_BYTE');
     const doc = activity as Record<string, unknown>;
     const id = typeof doc['id'] === 'string' ? doc['id'] : null;
     const type = typeof doc['type'] === 'string' ? doc['type'] : null;
-    if (!id || !type || !URL.canParse(id)) {
-      return reply.code(400).send({ error: 'activity needs an id (a URL) and a type' });
+    if (!id || !type || !URL.canParse(id) || id.length > 2_000 || type.length > 100) {
+      throw new AppError('AP_ACTIVITY_INVALID', 'An activity needs an id (a URL) and a type');
     }
     const signatureKeyId = /keyId="([^"]+)"/.exec(String(request.headers['signature'] ?? ''))?.[1];
     const claimed = [doc['actor'], signatureKeyId].filter((v): v is string => typeof v === 'string');
-    if (await isBlocked(app.db.db, claimed)) return reply.code(403).send({ error: 'blocked' });
+    if (await isBlocked(db(), claimed)) throw new AppError('AP_ACTOR_BLOCKED');
 
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
@@ -111,7 +133,9 @@ export async function activityPubRoutes(app: FastifyInstance): Promise<void> {
     });
     if (!verified.ok) {
       request.log.info({ reason: verified.reason, activity: id }, 'inbox refused');
-      return reply.code(verified.status).send({ error: verified.reason });
+      throw verified.status === 401
+        ? new AppError('AUTH_SIGNATURE_INVALID', verified.reason)
+        : new AppError('AP_ACTIVITY_INVALID', verified.reason);
     }
     // Objects created or changed by the activity must come from the actor's own server.
     const object = doc['object'];
@@ -122,10 +146,10 @@ export async function activityPubRoutes(app: FastifyInstance): Promise<void> {
         !URL.canParse(objectId) ||
         new URL(objectId).origin !== new URL(verified.actor).origin
       ) {
-        return reply.code(400).send({ error: 'object is not from the actor’s origin' });
+        throw new AppError('AP_OBJECT_FOREIGN');
       }
     }
-    const localActorId = local ? await ensureLocalActorId(app.db.db, config, local.ref) : null;
+    const localActorId = local ? await ensureLocalActorId(db(), config, local.ref) : null;
     const objectUri =
       typeof object === 'string'
         ? object
@@ -134,89 +158,36 @@ export async function activityPubRoutes(app: FastifyInstance): Promise<void> {
             typeof (object as Record<string, unknown>)['id'] === 'string'
           ? ((object as Record<string, unknown>)['id'] as string)
           : null;
-    await app.db.db
-      .insert(apActivities)
-      .values({
-        activityId: id,
-        direction: 'in',
-        type,
-        actorUri: verified.actor,
-        objectUri,
-        object: doc,
-        localActorId,
-      })
-      .onConflictDoNothing({ target: apActivities.activityId });
+    await storeInbound(db(), {
+      activityId: id,
+      type,
+      actorUri: verified.actor,
+      objectUri,
+      object: doc,
+      localActorId,
+    });
     return reply.code(202).send();
   }
 
-  async function collection(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    ref: LocalActorRef,
-    which: 'outbox' | 'followers' | 'following',
-  ) {
+  async function collection(reply: FastifyReply, ref: LocalActorRef, which: CollectionName, page?: number) {
     const actor = await actorOr404(ref);
-    const parsed = pageQuery.safeParse(request.query);
-    if (!parsed.success) throw new AppError('HTTP_REQUEST_INVALID');
-    const { page } = parsed.data;
     const id = `${actor.uri}/${which}`;
-    const localActorId = await ensureLocalActorId(app.db.db, config, actor.ref);
-    const isPublic = sql`(jsonb_exists(coalesce(${apActivities.object}->'to', '[]'::jsonb), ${AS_PUBLIC}) or jsonb_exists(coalesce(${apActivities.object}->'cc', '[]'::jsonb), ${AS_PUBLIC}))`;
-    const outboxWhere = and(
-      eq(apActivities.direction, 'out'),
-      eq(apActivities.localActorId, localActorId ?? -1),
-      sql`${apActivities.type} in ('Create', 'Announce')`,
-      isPublic,
-    );
-    const followWhere =
-      which === 'followers'
-        ? and(
-            eq(apFollows.followingUri, actor.uri),
-            eq(apFollows.direction, 'in'),
-            eq(apFollows.state, 'accepted'),
-          )
-        : and(
-            eq(apFollows.followerUri, actor.uri),
-            eq(apFollows.direction, 'out'),
-            eq(apFollows.state, 'accepted'),
-          );
-    const [totals] =
-      which === 'outbox'
-        ? await app.db.db.select({ n: count() }).from(apActivities).where(outboxWhere)
-        : await app.db.db.select({ n: count() }).from(apFollows).where(followWhere);
-    const totalItems = totals?.n ?? 0;
+    const localActorId = await ensureLocalActorId(db(), config, actor.ref);
+    const { totalItems, items } = await readCollection(db(), { uri: actor.uri, localActorId }, which, page);
     reply.header('vary', 'Accept').type(AS_TYPE);
-    if (!page) {
+    if (!page || !items) {
       return reply.send({
         '@context': AS_CONTEXT,
         id,
         type: 'OrderedCollection',
         totalItems,
         first: `${id}?page=1`,
-        ...(totalItems > 0 ? { last: `${id}?page=${Math.max(1, Math.ceil(totalItems / PAGE_SIZE))}` } : {}),
+        ...(totalItems > 0
+          ? { last: `${id}?page=${Math.max(1, Math.ceil(totalItems / COLLECTION_PAGE_SIZE))}` }
+          : {}),
       });
     }
-    const offset = (page - 1) * PAGE_SIZE;
-    const items =
-      which === 'outbox'
-        ? (
-            await app.db.db
-              .select({ object: apActivities.object })
-              .from(apActivities)
-              .where(outboxWhere)
-              .orderBy(desc(apActivities.createdAt), desc(apActivities.id))
-              .limit(PAGE_SIZE)
-              .offset(offset)
-          ).map((r) => r.object)
-        : (
-            await app.db.db
-              .select({ follower: apFollows.followerUri, following: apFollows.followingUri })
-              .from(apFollows)
-              .where(followWhere)
-              .orderBy(desc(apFollows.createdAt), desc(apFollows.id))
-              .limit(PAGE_SIZE)
-              .offset(offset)
-          ).map((r) => (which === 'followers' ? r.follower : r.following));
+    const offset = (page - 1) * COLLECTION_PAGE_SIZE;
     return reply.send({
       '@context': AS_CONTEXT,
       id: `${id}?page=${page}`,
@@ -224,71 +195,89 @@ export async function activityPubRoutes(app: FastifyInstance): Promise<void> {
       partOf: id,
       totalItems,
       orderedItems: items,
-      ...(offset + PAGE_SIZE < totalItems ? { next: `${id}?page=${page + 1}` } : {}),
+      ...(offset + COLLECTION_PAGE_SIZE < totalItems ? { next: `${id}?page=${page + 1}` } : {}),
       ...(page > 1 ? { prev: `${id}?page=${page - 1}` } : {}),
     });
   }
 
   const appRef: LocalActorRef = { kind: 'app', app: appName };
-  app.get('/ap/actor', (request, reply) => serveActor(request, reply, appRef));
+  const asResponse = { response: { 200: AsDocument } };
+  app.get('/ap/actor', { schema: asResponse }, (request, reply) => serveActor(request, reply, appRef));
   app.post('/ap/actor/inbox', (request, reply) => receive(request, reply, appRef));
   app.post('/ap/inbox', (request, reply) => receive(request, reply, null));
   for (const which of ['outbox', 'followers', 'following'] as const) {
-    app.get(`/ap/actor/${which}`, (request, reply) => collection(request, reply, appRef, which));
+    app.get(`/ap/actor/${which}`, { schema: { querystring: PageQuery, ...asResponse } }, (request, reply) =>
+      collection(reply, appRef, which, request.query.page),
+    );
   }
 
   if (appName === 'federation') {
-    const params = z.object({ username: z.string().min(1).max(64) });
-    const member = (request: FastifyRequest): LocalActorRef => {
-      const parsed = params.safeParse(request.params);
-      if (!parsed.success) throw new AppError('RESOURCE_NOT_FOUND');
-      return { kind: 'member', username: parsed.data.username.toLowerCase() };
+    /**
+     * Handles are case-insensitive but each actor has one canonical URL (its `id`): any other
+     * spelling is sent there, so a document is never served under an id it does not carry.
+     */
+    const member = (request: FastifyRequest, reply: FastifyReply, username: string): LocalActorRef | null => {
+      const canonical = username.toLowerCase();
+      if (canonical !== username) {
+        const rest = request.url.slice(`/users/${username}`.length);
+        void reply.redirect(`/users/${canonical}${rest}`, 301);
+        return null;
+      }
+      return { kind: 'member', username: canonical };
     };
-    app.get('/users/:username', (request, reply) => serveActor(request, reply, member(request)));
-    app.post('/users/:username/inbox', (request, reply) => receive(request, reply, member(request)));
+    app.get(
+      '/users/:username',
+      { schema: { params: MemberParams, ...asResponse } },
+      async (request, reply) => {
+        const ref = member(request, reply, request.params.username);
+        return ref ? serveActor(request, reply, ref) : reply;
+      },
+    );
+    app.post('/users/:username/inbox', { schema: { params: MemberParams } }, (request, reply) =>
+      receive(request, reply, { kind: 'member', username: request.params.username.toLowerCase() }),
+    );
     for (const which of ['outbox', 'followers', 'following'] as const) {
-      app.get(`/users/:username/${which}`, (request, reply) =>
-        collection(request, reply, member(request), which),
+      app.get(
+        `/users/:username/${which}`,
+        { schema: { params: MemberParams, querystring: PageQuery, ...asResponse } },
+        async (request, reply) => {
+          const ref = member(request, reply, request.params.username);
+          return ref ? collection(reply, ref, which, request.query.page) : reply;
+        },
       );
     }
   }
 
   // Our outgoing activities are dereferenceable at their ids (public ones only).
-  app.get('/ap/activities/:id', async (request, reply) => {
-    const parsed = z.object({ id: z.uuid() }).safeParse(request.params);
-    if (!parsed.success) throw new AppError('RESOURCE_NOT_FOUND');
-    const { id } = parsed.data;
-    const activityId = `${config.apps[appName].publicUrl}/ap/activities/${id}`;
-    const [row] = await app.db.db
-      .select({ object: apActivities.object })
-      .from(apActivities)
-      .where(and(eq(apActivities.activityId, activityId), eq(apActivities.direction, 'out')))
-      .limit(1);
-    const doc = row?.object;
-    const audience = [doc?.['to'], doc?.['cc']].flat();
-    if (!doc || !audience.includes(AS_PUBLIC)) {
-      throw new AppError('RESOURCE_NOT_FOUND');
-    }
-    return reply.header('vary', 'Accept').type(AS_TYPE).send(doc);
-  });
+  app.get(
+    '/ap/activities/:id',
+    { schema: { params: ActivityParams, ...asResponse } },
+    async (request, reply) => {
+      const activityId = `${config.apps[appName].publicUrl}/ap/activities/${request.params.id}`;
+      const doc = await findPublicActivity(db(), activityId);
+      if (!doc) throw new AppError('RESOURCE_NOT_FOUND');
+      return reply.header('vary', 'Accept').type(AS_TYPE).send(doc);
+    },
+  );
 
-  app.get('/.well-known/webfinger', async (request, reply) => {
-    const query = request.query as Record<string, unknown>;
-    const resource = typeof query['resource'] === 'string' ? query['resource'] : undefined;
-    reply.header('access-control-allow-origin', '*');
-    if (!resource) return reply.code(400).type('application/json').send({ error: 'resource is required' });
-    const ref = resolveWebfinger(resource);
-    const actor = ref ? await loadLocalActor(app.db.db, config, ref) : null;
-    if (!actor) return reply.code(404).type('application/json').send({ error: 'no such account' });
-    return reply.type('application/jrd+json; charset=utf-8').send({
-      subject: `acct:${actor.username}@${actor.host}`,
-      aliases: [actor.uri],
-      links: [
-        { rel: 'self', type: 'application/activity+json', href: actor.uri },
-        { rel: 'http://webfinger.net/rel/profile-page', type: 'text/html', href: actor.uri },
-      ],
-    });
-  });
+  app.get(
+    '/.well-known/webfinger',
+    { schema: { querystring: WebfingerQuery, response: { 200: Jrd } } },
+    async (request, reply) => {
+      reply.header('access-control-allow-origin', '*');
+      const ref = resolveWebfinger(request.query.resource);
+      const actor = ref ? await loadLocalActor(db(), config, ref) : null;
+      if (!actor) throw new AppError('RESOURCE_NOT_FOUND', 'No such account');
+      return reply.type('application/jrd+json; charset=utf-8').send({
+        subject: `acct:${actor.username}@${actor.host}`,
+        aliases: [actor.uri],
+        links: [
+          { rel: 'self', type: 'application/activity+json', href: actor.uri },
+          { rel: 'http://webfinger.net/rel/profile-page', type: 'text/html', href: actor.uri },
+        ],
+      });
+    },
+  );
 
   /** `acct:user@host` (this host only) or one of this host's actor URLs. */
   function resolveWebfinger(resource: string): LocalActorRef | null {
@@ -305,27 +294,32 @@ export async function activityPubRoutes(app: FastifyInstance): Promise<void> {
     const host = acct.slice(at + 1).toLowerCase();
     if (host !== appHost(config, appName).toLowerCase()) return null;
     if (user === appName) return { kind: 'app', app: appName };
-    return appName === 'federation' ? { kind: 'member', username: user } : null;
+    return appName === 'federation' && /^[a-z0-9_]{1,64}$/.test(user)
+      ? { kind: 'member', username: user }
+      : null;
   }
 
-  app.get('/.well-known/nodeinfo', async (_request, reply) => {
-    reply.header('access-control-allow-origin', '*');
-    return reply.type('application/json; charset=utf-8').send({
-      links: [{ rel: NODEINFO_SCHEMA, href: `${config.apps[appName].publicUrl}/nodeinfo/2.1` }],
-    });
-  });
+  app.get(
+    '/.well-known/nodeinfo',
+    { schema: { response: { 200: NodeInfoLinks } } },
+    async (_request, reply) => {
+      reply.header('access-control-allow-origin', '*');
+      return reply.type('application/json; charset=utf-8').send({
+        links: [{ rel: NODEINFO_SCHEMA, href: `${config.apps[appName].publicUrl}/nodeinfo/2.1` }],
+      });
+    },
+  );
 
-  app.get('/nodeinfo/2.1', async (_request, reply) => {
-    const [members] = await app.db.db.select({ n: count() }).from(users).where(isNotNull(users.username));
-    const [posts] = await app.db.db.select({ n: count() }).from(apObjects).where(eq(apObjects.local, true));
+  app.get('/nodeinfo/2.1', { schema: { response: { 200: NodeInfo } } }, async (_request, reply) => {
+    const usage = await nodeInfoUsage(db());
     reply.header('access-control-allow-origin', '*');
     return reply.type(`application/json; profile="${NODEINFO_SCHEMA}#"; charset=utf-8`).send({
-      version: '2.1',
+      version: '2.1' as const,
       software: { name: 'rose-ash', version: '0.1.0', homepage: config.apps.blog.publicUrl },
       protocols: ['activitypub'],
       services: { inbound: [], outbound: [] },
       openRegistrations: true,
-      usage: { users: { total: members?.n ?? 0 }, localPosts: posts?.n ?? 0 },
+      usage: { users: { total: usage.users }, localPosts: usage.localPosts },
       metadata: { nodeName: `${config.site.name} ${config.apps[appName].title}`, app: appName },
     });
   });

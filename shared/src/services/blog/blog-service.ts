@@ -1,115 +1,203 @@
-import { and, asc, desc, eq } from 'drizzle-orm';
-import { freeze, freezeAll, NavItemDto, PostDetailDto, PostSummaryDto } from '../../contracts/dtos.ts';
-import type { BlogService } from '../../contracts/protocols.ts';
-import { PAGE_TAGS } from '../../contracts/widgets.ts';
+/**
+ * The BlogService: the blog's reader pages, feeds, editor and navigation admin call these same
+ * functions, and so does any other app through `app.services.blog`. Every result is a frozen
+ * DTO; "published" is defined once (`isPublished` in reader-queries.ts).
+ */
+import { and, count, desc, eq, isNull } from 'drizzle-orm';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppConfig } from '../../config/index.ts';
+import {
+  AdminPostDto,
+  AuthorDto,
+  EditablePostDto,
+  freeze,
+  freezeAll,
+  NavItemDto,
+  NavMenusDto,
+  PostDto,
+  PostPageDto,
+  SearchPageDto,
+  SyncStatusDto,
+  TagDto,
+} from '../../contracts/dtos.ts';
+import type { BlogService, FederationService } from '../../contracts/protocols.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
-import { authors, navigationItems, posts } from '../../db/schema/index.ts';
+import { apActivities, ghostSyncRuns, ghostWebhookEvents, posts } from '../../db/schema/index.ts';
+import { AS_CONTEXT } from '../../infrastructure/activitypub/uris.ts';
 import type { Cache } from '../../infrastructure/cache.ts';
-import { purgePageCache } from '../../infrastructure/page-cache.ts';
+import { authorFor, getEditablePost, listAdminPosts } from './editor-service.ts';
+import { createGhostClient, type GhostClient } from './ghost-client.ts';
+import { readNavigation, saveNavigation } from './navigation-service.ts';
+import { articleId, buildArticle } from './post-activities.ts';
+import { publishDue, removePost, saveFromEditor } from './publishing-service.ts';
+import {
+  getAuthor,
+  getPublished,
+  getTag,
+  isPublished,
+  listAllPublished,
+  listAuthors,
+  listPublicTags,
+  listPublishedPosts,
+  searchPublished,
+} from './reader-queries.ts';
 
 export interface BlogServiceDeps {
   db: DatabaseHandle;
-  /** For purging cached pages when a post changes. */
   cache: Cache;
+  config: AppConfig;
+  /** Announces posts (Create / Update / Delete); null disables announcing. */
+  federation: FederationService | null;
+  log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+  /** Overrides the Ghost client built from config.ghost (tests). */
+  ghost?: GhostClient | null;
 }
 
-/** Blog reads and local content edits over the shared schema (Ghost write-back arrives with the editor). */
-export function createBlogService({ db, cache }: BlogServiceDeps): BlogService {
-  const published = and(eq(posts.type, 'post'), eq(posts.status, 'published'));
-  const summaryColumns = {
-    id: posts.id,
-    slug: posts.slug,
-    title: posts.title,
-    excerpt: posts.customExcerpt,
-    fallbackExcerpt: posts.excerpt,
-    featureImage: posts.featureImage,
-    publishedAt: posts.publishedAt,
-    authorId: authors.id,
-    authorSlug: authors.slug,
-    authorName: authors.name,
-  };
-  type Row = {
-    id: number;
-    slug: string;
-    title: string;
-    excerpt: string | null;
-    fallbackExcerpt: string | null;
-    featureImage: string | null;
-    publishedAt: Date | null;
-    authorId: number | null;
-    authorSlug: string | null;
-    authorName: string | null;
-  };
-  const summary = (r: Row) => ({
-    id: r.id,
-    slug: r.slug,
-    title: r.title,
-    excerpt: r.excerpt ?? r.fallbackExcerpt,
-    featureImage: r.featureImage,
-    publishedAt: r.publishedAt,
-    author:
-      r.authorId !== null && r.authorSlug !== null && r.authorName !== null
-        ? { id: r.authorId, slug: r.authorSlug, name: r.authorName }
-        : null,
+export function createBlogService(deps: BlogServiceDeps): BlogService {
+  const db = deps.db.db;
+  const ghost =
+    deps.ghost !== undefined ? deps.ghost : deps.config.ghost ? createGhostClient(deps.config.ghost) : null;
+  const publishing = () => ({
+    db,
+    cache: deps.cache,
+    config: deps.config,
+    ghost,
+    federation: deps.federation,
+    log: deps.log,
   });
+  const editable = async (id: number) => {
+    const post = await getEditablePost(db, id);
+    return post ? freeze(EditablePostDto, post) : null;
+  };
 
   return {
-    async listLatestPosts({ limit, offset = 0 }) {
-      const rows = await db.db
-        .select(summaryColumns)
-        .from(posts)
-        .leftJoin(authors, eq(authors.id, posts.primaryAuthorId))
-        .where(published)
-        .orderBy(desc(posts.publishedAt), desc(posts.id))
-        .limit(limit)
-        .offset(offset);
-      return freezeAll(PostSummaryDto, rows.map(summary));
+    async listPosts({ page, perPage, tagSlug, authorSlug }) {
+      return freeze(
+        PostPageDto,
+        await listPublishedPosts(db, {
+          perPage,
+          ...(page ? { page } : {}),
+          ...(tagSlug ? { tagSlug } : {}),
+          ...(authorSlug ? { authorSlug } : {}),
+        }),
+      );
     },
 
-    async getPublishedPostBySlug(slug) {
-      const [row] = await db.db
-        .select({
-          ...summaryColumns,
-          html: posts.html,
-          readingTime: posts.readingTime,
-          updatedAt: posts.updatedAt,
-        })
-        .from(posts)
-        .leftJoin(authors, eq(authors.id, posts.primaryAuthorId))
-        .where(and(published, eq(posts.slug, slug)))
-        .limit(1);
-      if (!row) return null;
-      return freeze(PostDetailDto, {
-        ...summary(row),
-        html: row.html,
-        readingTime: row.readingTime,
-        updatedAt: row.updatedAt,
-      });
+    async getPublishedBySlug(slug) {
+      const post = await getPublished(db, slug);
+      return post ? freeze(PostDto, post) : null;
+    },
+
+    async listAllPublished(opts = {}) {
+      return freezeAll(PostDto, await listAllPublished(db, opts));
+    },
+
+    async search(q, { page, perPage }) {
+      return freeze(SearchPageDto, await searchPublished(db, q, { perPage, ...(page ? { page } : {}) }));
+    },
+
+    async getTag(slug) {
+      const tag = await getTag(db, slug);
+      return tag ? freeze(TagDto, tag) : null;
+    },
+
+    async getAuthor(slug) {
+      const author = await getAuthor(db, slug);
+      return author ? freeze(AuthorDto, author) : null;
+    },
+
+    async listTags() {
+      return freezeAll(TagDto, await listPublicTags(db));
+    },
+
+    async listAuthors() {
+      return freezeAll(AuthorDto, await listAuthors(db));
     },
 
     async getNavigation(menu) {
-      const rows = await db.db
-        .select({ label: navigationItems.label, url: navigationItems.url })
-        .from(navigationItems)
-        .where(eq(navigationItems.menu, menu))
-        .orderBy(asc(navigationItems.sortOrder), asc(navigationItems.id));
-      return freezeAll(NavItemDto, rows);
+      const menus = await readNavigation(db);
+      return freezeAll(NavItemDto, menus[menu]);
     },
 
-    async updatePostContent(id, patch) {
-      const [row] = await db.db
-        .update(posts)
-        .set({
-          ...(patch.title !== undefined ? { title: patch.title } : {}),
-          ...(patch.html !== undefined ? { html: patch.html } : {}),
-          ...(patch.customExcerpt !== undefined ? { customExcerpt: patch.customExcerpt } : {}),
-        })
-        .where(eq(posts.id, id))
-        .returning({ slug: posts.slug });
-      if (!row) return { ok: false, reason: 'not-found' };
-      // Readers see the change at once: the post page and every listing that shows it.
-      await purgePageCache(cache, [PAGE_TAGS.blogPost(row.slug), PAGE_TAGS.blogPosts]);
-      return { ok: true };
+    async getArticle(uuid) {
+      const [post] = await db
+        .select()
+        .from(posts)
+        .where(and(eq(posts.uuid, uuid), eq(posts.type, 'post'), isPublished()))
+        .limit(1);
+      if (post) {
+        const article = await buildArticle(db, deps.config, post);
+        return {
+          kind: 'live',
+          slug: post.slug,
+          article: Object.freeze({ '@context': AS_CONTEXT, ...article }),
+        };
+      }
+      const id = articleId(deps.config, { uuid });
+      // Only an Article we announced has a Tombstone; anything else simply is not here.
+      const announced = await db.$count(
+        apActivities,
+        and(eq(apActivities.objectUri, id), eq(apActivities.direction, 'out')),
+      );
+      if (!announced) return { kind: 'none' };
+      return {
+        kind: 'gone',
+        tombstone: Object.freeze({ '@context': AS_CONTEXT, id, type: 'Tombstone', formerType: 'Article' }),
+      };
+    },
+
+    async listAdminPosts(status) {
+      return freezeAll(AdminPostDto, await listAdminPosts(db, status));
+    },
+
+    async countPostsByStatus() {
+      const rows = await db
+        .select({ status: posts.status, n: count() })
+        .from(posts)
+        .where(eq(posts.type, 'post'))
+        .groupBy(posts.status);
+      const n = (status: string) => rows.find((r) => r.status === status)?.n ?? 0;
+      return Object.freeze({ draft: n('draft'), scheduled: n('scheduled'), published: n('published') });
+    },
+
+    getEditablePost: editable,
+
+    async savePost({ id, input, action, writer }) {
+      const authorId = writer ? await authorFor(db, writer) : null;
+      const result = await saveFromEditor(publishing(), { id, input, action, authorId });
+      if (!result.ok) return result;
+      const post = await editable(result.post.id);
+      if (!post) return { ok: false, reason: 'not_found', message: 'That post no longer exists' };
+      return { ok: true, post, ...(result.ghostWarning ? { ghostWarning: result.ghostWarning } : {}) };
+    },
+
+    async deletePost(id) {
+      const before = await editable(id);
+      const result = await removePost(publishing(), id);
+      if (!result.ok) return result;
+      if (!before) return { ok: false, reason: 'not_found', message: 'That post no longer exists' };
+      return { ok: true, post: before };
+    },
+
+    async publishDue(now) {
+      return publishDue(publishing(), now);
+    },
+
+    async getMenus() {
+      return freeze(NavMenusDto, await readNavigation(db));
+    },
+
+    async saveMenus(menus) {
+      await saveNavigation(
+        { db, cache: deps.cache },
+        { primary: [...menus.primary], secondary: [...menus.secondary] },
+      );
+    },
+
+    async getSyncStatus() {
+      const runs = await db.select().from(ghostSyncRuns).orderBy(desc(ghostSyncRuns.startedAt)).limit(20);
+      const pendingDeliveries = await db.$count(ghostWebhookEvents, isNull(ghostWebhookEvents.processedAt));
+      return freeze(SyncStatusDto, { runs, pendingDeliveries });
     },
   };
 }

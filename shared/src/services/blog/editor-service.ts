@@ -1,32 +1,20 @@
+import { Temporal } from '@js-temporal/polyfill';
 import { and, asc, desc, eq, inArray, lte, ne, sql } from 'drizzle-orm';
-import { z } from 'zod';
+import type { EditorActionDto, PostInputDto } from '../../contracts/dtos.ts';
 import type { DatabaseLike } from '../../db/client.ts';
-import { type Post, type PostStatus, posts, postsAuthors, postsTags, tags } from '../../db/schema/index.ts';
+import {
+  authors,
+  type Post,
+  type PostStatus,
+  posts,
+  postsAuthors,
+  postsTags,
+  tags,
+} from '../../db/schema/index.ts';
 import { sanitizePostHtml } from './ghost-html.ts';
 
-/** What the editor form (or its autosave) sends. */
-export const postInputSchema = z.object({
-  title: z.string().trim().min(1, 'Give the post a title').max(255),
-  slug: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .max(190)
-    .regex(/^([a-z0-9][a-z0-9-]*)?$/, 'Use lower-case letters, digits and hyphens')
-    .default(''),
-  html: z.string().max(2_000_000).default(''),
-  excerpt: z.string().trim().max(300).default(''),
-  tags: z.string().trim().max(1_000).default(''),
-  featureImage: z.string().trim().max(2_000).default(''),
-  featureImageAlt: z.string().trim().max(255).default(''),
-  /** ISO datetime or `YYYY-MM-DDTHH:mm` from a datetime-local field, in the site's time zone. */
-  publishAt: z.string().trim().max(40).default(''),
-  /** The Ghost `updated_at` the editor loaded, for collision detection on write-back. */
-  ghostUpdatedAt: z.string().trim().max(40).default(''),
-});
-export type PostInput = z.infer<typeof postInputSchema>;
-
-export type EditorAction = 'save' | 'publish' | 'schedule' | 'unpublish';
+export type PostInput = PostInputDto;
+export type EditorAction = EditorActionDto;
 
 export const WORDS_PER_MINUTE = 265;
 
@@ -227,30 +215,51 @@ async function setTags(db: DatabaseLike, postId: number, list: string) {
 }
 
 /**
- * `2026-12-01T18:30` (a datetime-local value, wall time in `timeZone`) or a full ISO string
- * to a Date; null when unparseable.
+ * `2026-12-01T18:30` (a datetime-local value: wall time in `timeZone`) or a full ISO string with
+ * an offset, to a Date; null when unparseable. A wall time that falls in a DST gap or overlap
+ * resolves as most calendars do (Temporal's "compatible").
  */
 export function parseLocalDateTime(value: string, timeZone: string): Date | null {
   if (!value) return null;
-  if (/[zZ]|[+-]\d\d:\d\d$/.test(value)) {
-    const d = new Date(value);
-    return Number.isNaN(d.getTime()) ? null : d;
+  try {
+    if (/[zZ]|[+-]\d\d:\d\d$/.test(value)) {
+      return new Date(Temporal.Instant.from(value).epochMilliseconds);
+    }
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(value)) return null;
+    const zoned = Temporal.PlainDateTime.from(value, { overflow: 'reject' }).toZonedDateTime(timeZone, {
+      disambiguation: 'compatible',
+    });
+    return new Date(zoned.epochMilliseconds);
+  } catch {
+    return null;
   }
-  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)$/.exec(value);
-  if (!m) return null;
-  const [, y, mo, d, h, mi] = m.map(Number) as [number, number, number, number, number, number];
-  const asUtc = Date.UTC(y, mo - 1, d, h, mi);
-  // The zone's offset at that instant, found by formatting the UTC guess in the zone.
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(new Date(asUtc));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const zoned = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
-  return new Date(asUtc - (zoned - asUtc));
+}
+
+/** A Date as the wall time of a datetime-local field in `timeZone` (`2026-12-01T18:30`). */
+export function toLocalDateTime(date: Date, timeZone: string): string {
+  return Temporal.Instant.fromEpochMilliseconds(date.getTime())
+    .toZonedDateTimeISO(timeZone)
+    .toPlainDateTime()
+    .toString({ smallestUnit: 'minute' });
+}
+
+/** The writer's author record, created from their account the first time they write. */
+export async function authorFor(
+  db: DatabaseLike,
+  writer: { userId: number; email: string; name: string | null; username: string | null },
+): Promise<number | null> {
+  const [existing] = await db
+    .select({ id: authors.id })
+    .from(authors)
+    .where(eq(authors.email, writer.email))
+    .limit(1);
+  if (existing) return existing.id;
+  const local = writer.email.split('@')[0] ?? 'author';
+  const base = slugify(writer.username ?? writer.name ?? local);
+  const [created] = await db
+    .insert(authors)
+    .values({ slug: `${base}-${writer.userId}`, name: writer.name ?? local, email: writer.email })
+    .onConflictDoNothing()
+    .returning({ id: authors.id });
+  return created?.id ?? null;
 }

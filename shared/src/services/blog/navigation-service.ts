@@ -1,5 +1,4 @@
 import { asc } from 'drizzle-orm';
-import { z } from 'zod';
 import { PAGE_TAGS } from '../../contracts/widgets.ts';
 import type { Database } from '../../db/client.ts';
 import { type NavigationMenu, navigationItems } from '../../db/schema/index.ts';
@@ -7,18 +6,10 @@ import type { Cache } from '../../infrastructure/cache.ts';
 import { invalidateFragment } from '../../infrastructure/fragments.ts';
 import { purgePageCache } from '../../infrastructure/page-cache.ts';
 
-export const navItemSchema = z.object({
-  label: z.string().trim().min(1, 'Every item needs a label').max(60),
-  url: z
-    .string()
-    .trim()
-    .min(1)
-    .max(500)
-    .refine((u) => u.startsWith('/') || u.startsWith('#') || /^https?:\/\/[^\s]+$/.test(u), {
-      message: 'Links must start with /, # or http(s)://',
-    }),
-});
-export type NavItem = z.infer<typeof navItemSchema>;
+export interface NavItem {
+  label: string;
+  url: string;
+}
 
 export async function readNavigation(db: Database): Promise<Record<NavigationMenu, NavItem[]>> {
   const rows = await db

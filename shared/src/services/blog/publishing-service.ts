@@ -12,6 +12,7 @@ import {
   type EditorAction,
   getEditablePost,
   type PostInput,
+  publishDuePosts,
   savePost,
 } from './editor-service.ts';
 import { GhostApiError, type GhostClient } from './ghost-client.ts';
@@ -195,4 +196,19 @@ function splitTags(list: string): string[] {
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
+}
+
+/**
+ * Publishes scheduled posts whose time has come and announces them (the
+ * `blog.publish-scheduled` job runs it every minute). One UPDATE … WHERE status = 'scheduled':
+ * a concurrent run waits on the row and then finds it published, so a post goes out once.
+ */
+export async function publishDue(deps: PublishingDeps, now = new Date()): Promise<number> {
+  return deps.db.transaction(async (tx) => {
+    const due = await publishDuePosts(tx, now);
+    for (const post of due) {
+      await afterChange({ ...deps, db: tx }, post, 'scheduled', post.slug);
+    }
+    return due.length;
+  });
 }

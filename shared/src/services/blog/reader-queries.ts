@@ -1,30 +1,12 @@
 import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { PostDto } from '../../contracts/dtos.ts';
 import type { DatabaseLike } from '../../db/client.ts';
 import { authors, posts, postsAuthors, postsTags, tags } from '../../db/schema/index.ts';
 
-/** A published post as the reader pages, feeds and sitemap show it. */
-export interface ReaderPost {
-  id: number;
-  type: 'post' | 'page';
-  slug: string;
-  title: string;
-  html: string | null;
-  plaintext: string | null;
-  excerpt: string | null;
-  featureImage: string | null;
-  featureImageAlt: string | null;
-  featureImageCaption: string | null;
-  publishedAt: Date | null;
-  updatedAt: Date;
-  readingTime: number;
-  metaTitle: string | null;
-  metaDescription: string | null;
-  ogImage: string | null;
-  twitterImage: string | null;
-  canonicalUrl: string | null;
-  author: { slug: string; name: string } | null;
-  tags: { slug: string; name: string }[];
-}
+/** A published post as the reader pages, feeds and sitemap show it (frozen as a PostDto). */
+export type ReaderPost = {
+  -readonly [K in keyof PostDto]: PostDto[K];
+};
 
 export interface Page<T> {
   items: T[];
@@ -36,7 +18,12 @@ export interface Page<T> {
 /** Words per minute used for reading time when Ghost did not supply one. */
 const WORDS_PER_MINUTE = 265;
 
-const isLive = () => and(eq(posts.status, 'published'), lte(posts.publishedAt, sql`now()`));
+/**
+ * What "published" means, everywhere (reader pages, feeds, search, the sitemap, other apps, the
+ * ActivityPub Article): status published and a publication time that has come.
+ */
+export const isPublished = () => and(eq(posts.status, 'published'), lte(posts.publishedAt, sql`now()`));
+const isLive = isPublished;
 
 /**
  * Published posts, newest first, optionally within a tag or an author; public tags only
@@ -85,21 +72,26 @@ export async function listPublishedPosts(
   return { items: await decorate(db, rows), page, pages: Math.max(1, Math.ceil(total / perPage)), total };
 }
 
-/** Every published post and page (sitemap, site-wide RSS), newest first. */
-export async function listAllPublished(db: DatabaseLike, limit?: number): Promise<ReaderPost[]> {
-  const query = db.select().from(posts).where(isLive()).orderBy(desc(posts.publishedAt), desc(posts.id));
-  return decorate(db, limit ? await query.limit(limit) : await query);
+/** Every published post and page (sitemap), or the newest of one type (feeds), newest first. */
+export async function listAllPublished(
+  db: DatabaseLike,
+  options: { limit?: number; type?: 'post' | 'page' } = {},
+): Promise<ReaderPost[]> {
+  const query = db
+    .select()
+    .from(posts)
+    .where(and(isLive(), options.type ? eq(posts.type, options.type) : undefined))
+    .orderBy(desc(posts.publishedAt), desc(posts.id));
+  return decorate(db, options.limit ? await query.limit(options.limit) : await query);
 }
 
-export async function getPublished(
-  db: DatabaseLike,
-  type: 'post' | 'page',
-  slug: string,
-): Promise<ReaderPost | null> {
+/** A published post or page by slug; a post wins over a page with the same slug. */
+export async function getPublished(db: DatabaseLike, slug: string): Promise<ReaderPost | null> {
   const rows = await db
     .select()
     .from(posts)
-    .where(and(eq(posts.type, type), eq(posts.slug, slug), isLive()))
+    .where(and(eq(posts.slug, slug), isLive()))
+    .orderBy(desc(sql`${posts.type} = 'post'`))
     .limit(1);
   return (await decorate(db, rows))[0] ?? null;
 }
@@ -192,11 +184,11 @@ async function decorate(db: DatabaseLike, rows: PostRow[]): Promise<ReaderPost[]
     const words = (r.plaintext ?? '').split(/\s+/).filter(Boolean).length;
     return {
       id: r.id,
+      uuid: r.uuid,
       type: r.type,
       slug: r.slug,
       title: r.title,
       html: r.html,
-      plaintext: r.plaintext,
       excerpt: r.customExcerpt ?? r.excerpt ?? (r.plaintext ? truncate(r.plaintext, 200) : null),
       featureImage: r.featureImage,
       featureImageAlt: r.featureImageAlt,
@@ -210,7 +202,7 @@ async function decorate(db: DatabaseLike, rows: PostRow[]): Promise<ReaderPost[]
       ogImage: r.ogImage,
       twitterImage: r.twitterImage,
       canonicalUrl: r.canonicalUrl,
-      author: author ? { slug: author.slug, name: author.name } : null,
+      author: author ? { id: author.id, slug: author.slug, name: author.name } : null,
       tags: tagRows.filter((t) => t.postId === r.id).map(({ slug, name }) => ({ slug, name })),
     };
   });

@@ -3,8 +3,8 @@ import type { AppConfig } from '../../config/index.ts';
 import type { EmitActivityInput, FederationService } from '../../contracts/protocols.ts';
 import type { DatabaseHandle, DatabaseLike } from '../../db/client.ts';
 import { users } from '../../db/schema/index.ts';
-import { recordOutgoingActivity } from '../../infrastructure/activitypub/outgoing.ts';
 import { actorUri, type LocalActorRef } from '../../infrastructure/activitypub/uris.ts';
+import { recordOutgoingActivity } from '../../services/federation/outgoing-activities.ts';
 
 /**
  * The FederationService: domain code emits activities into `ap_activities` inside its own

@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../../config/index.ts';
 import type { DatabaseLike } from '../../db/client.ts';
 import { apActivities } from '../../db/schema/index.ts';
-import { ensureLocalActorId } from './actors.ts';
-import { AS_CONTEXT, actorBaseUrl, actorUri, type LocalActorRef } from './uris.ts';
+import {
+  AS_CONTEXT,
+  actorBaseUrl,
+  actorUri,
+  type LocalActorRef,
+} from '../../infrastructure/activitypub/uris.ts';
+import { ensureLocalActorId } from './actor-store.ts';
 
 export interface OutgoingActivity {
   actor: LocalActorRef;
