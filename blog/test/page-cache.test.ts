@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CART_COOKIE, INTERNAL_HEADERS } from '../../shared/src/contracts/widgets.ts';
+import { CART_COOKIE, INTERNAL_HEADERS, PAGE_TAGS } from '../../shared/src/contracts/widgets.ts';
 import { decodeUserHeader } from '../../shared/src/infrastructure/fragments.ts';
 import { PAGE_CACHE_HEADER, purgePageCache } from '../../shared/src/infrastructure/page-cache.ts';
 import { buildTestApp, type TestApp } from '../../shared/src/testing/app.ts';
@@ -160,6 +160,27 @@ describe('page cache', () => {
     expect(home.headers[PAGE_CACHE_HEADER]).toBe('miss');
     expect(home.body).toContain('After edit');
     expect(await purgePageCache(t.cache, ['no-such-tag'])).toBe(0);
+  });
+
+  it('keys pages on the query parameters their route declares, not on tracking junk', async () => {
+    await seedPost(t.database.handle, { title: 'Tracked' });
+    await purgePageCache(t.cache, [PAGE_TAGS.blogPosts]);
+    const statuses: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const res = await t.app.inject({
+        url: `/?utm_source=x${i}&fbclid=${i}`,
+        headers: html,
+        cookies: visited,
+      });
+      expect(res.statusCode).toBe(200);
+      statuses.push(String(res.headers[PAGE_CACHE_HEADER]));
+    }
+    expect(statuses.filter((s) => s === 'miss')).toHaveLength(1);
+    // The declared parameter still makes its own copy.
+    const second = await t.app.inject({ url: '/?page=1&utm_source=y', headers: html, cookies: visited });
+    expect(second.headers[PAGE_CACHE_HEADER]).toBe('hit');
+    const keys = await t.cache.smembers(`pagetag:${PAGE_TAGS.blogPosts}`);
+    expect(keys.filter((k) => k.startsWith('page:blog:/?') || k === 'page:blog:/')).toHaveLength(1);
   });
 
   it('does not cache 404s or drafts', async () => {

@@ -31,7 +31,14 @@ afterAll(async () => {
   await t.close();
 });
 
-const request = (email: string) => ({ email, returnTo: null, interactionUid: null, ip: '127.0.0.1' });
+const KEY = 'test-code-key';
+const request = (email: string) => ({
+  email,
+  returnTo: null,
+  interactionUid: null,
+  ip: '127.0.0.1',
+  codeKey: KEY,
+});
 
 describe('magic links', () => {
   it('stores only hashes, and works once', async () => {
@@ -41,6 +48,13 @@ describe('magic links', () => {
     expect(row?.userEmail).toBe('once@example.test');
     expect(row?.tokenHash).not.toContain(issued.token);
     expect(row?.codeHash).not.toBe(issued.code);
+    // Keyed: neither a plain SHA-256 of the code (reversed in milliseconds) nor usable without the key.
+    const { createHash } = await import('node:crypto');
+    expect(row?.codeHash).not.toBe(createHash('sha256').update(issued.code).digest('hex'));
+    expect(await consumeMagicLinkByCode(db, issued.id, issued.code, 'another-key')).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
     expect(row?.expiresAt.getTime()).toBeGreaterThan(Date.now() + 14 * 60_000);
     expect(await findLiveMagicLink(db, issued.token)).not.toBeNull();
     const [a, b] = await Promise.all([
@@ -56,9 +70,12 @@ describe('magic links', () => {
     const issued = await issueMagicLink(db, request('guess@example.test'));
     const wrong = issued.code === '000000' ? '111111' : '000000';
     for (let i = 0; i < MAX_CODE_ATTEMPTS; i++) {
-      expect(await consumeMagicLinkByCode(db, issued.id, wrong)).toEqual({ ok: false, reason: 'invalid' });
+      expect(await consumeMagicLinkByCode(db, issued.id, wrong, KEY)).toEqual({
+        ok: false,
+        reason: 'invalid',
+      });
     }
-    expect(await consumeMagicLinkByCode(db, issued.id, issued.code)).toEqual({
+    expect(await consumeMagicLinkByCode(db, issued.id, issued.code, KEY)).toEqual({
       ok: false,
       reason: 'too-many-attempts',
     });
@@ -69,9 +86,9 @@ describe('magic links', () => {
   it('accepts the right code once', async () => {
     const db = t.database.handle.db;
     const issued = await issueMagicLink(db, request('code@example.test'));
-    const first = await consumeMagicLinkByCode(db, issued.id, issued.code);
+    const first = await consumeMagicLinkByCode(db, issued.id, issued.code, KEY);
     expect(first.ok).toBe(true);
-    expect(await consumeMagicLinkByCode(db, issued.id, issued.code)).toEqual({
+    expect(await consumeMagicLinkByCode(db, issued.id, issued.code, KEY)).toEqual({
       ok: false,
       reason: 'expired',
     });
@@ -159,5 +176,80 @@ describe('provider and pages', () => {
     expect(bad.text).toContain('valid e-mail address');
     const noCsrf = await browser.post(`${url}/auth/magic-link`, { email: 'x@example.test' });
     expect(noCsrf.status).toBe(403);
+  });
+});
+
+describe('sign-in hardening', () => {
+  let h: TestApp;
+  let url: string;
+  beforeAll(async () => {
+    h = await buildTestApp(buildApp, { database: t.database, cache: t.cache });
+    url = await listen(h.app);
+  });
+  afterAll(() => h?.close());
+  /** A browser that asked for a link, with its "check your mail" page. */
+  async function asked(email: string, browser = new Browser()) {
+    const form = await browser.get(`${url}/auth/login`);
+    const sent = await browser.post(`${url}/auth/magic-link`, {
+      _csrf: formField(form.text, '_csrf') ?? '',
+      email,
+    });
+    expect(sent.status).toBe(200);
+    return {
+      browser,
+      ref: formField(sent.text, 'ref') ?? '',
+      csrf: formField(sent.text, '_csrf') ?? '',
+    };
+  }
+
+  it('answers a code only in the browser that asked for it', async () => {
+    const victim = await asked('victim@example.test');
+    // An attacker who learned the victim's ref, with a browser of their own.
+    const attacker = await asked('attacker@example.test');
+    const stolen = await attacker.browser.post(`${url}/auth/code`, {
+      _csrf: attacker.csrf,
+      ref: victim.ref,
+      code: '123456',
+    });
+    expect(stolen.status).toBe(400);
+    expect(stolen.text).toContain('does not work here');
+    const [row] = await t.database.handle.db
+      .select()
+      .from(magicLinks)
+      .where(eq(magicLinks.id, Number(victim.ref)));
+    expect(row?.codeAttempts).toBe(0);
+  });
+
+  it('answers 429 once one client has guessed too many codes', async () => {
+    let last = 0;
+    let tries = 0;
+    for (; tries < 40 && last !== 429; tries++) {
+      // A fresh link now and then, so the per-link limit alone would never stop the guessing.
+      const { browser, ref, csrf } = await asked(`guesser${Math.floor(tries / 4)}@example.test`);
+      last = (await browser.post(`${url}/auth/code`, { _csrf: csrf, ref, code: '000000' })).status;
+    }
+    expect(last).toBe(429);
+    expect(tries).toBeLessThanOrEqual(21);
+  });
+
+  it('never redirects off-site through returnTo or fallback', async () => {
+    const browser = new Browser();
+    for (const target of [
+      '/.//evil.example',
+      '/..//evil.example',
+      '/%2e//evil.example',
+      '/a/..//evil.example',
+      'https://evil.example/',
+    ]) {
+      const form = await browser.get(`${url}/auth/login?returnTo=${encodeURIComponent(target)}`);
+      expect(form.status).toBe(200);
+      expect(form.text).not.toContain('evil.example');
+      const interaction = await t.app.inject({
+        url: `/interaction/nope?fallback=${encodeURIComponent(target)}`,
+        headers: { accept: 'text/html' },
+      });
+      expect(interaction.statusCode).toBe(400);
+      expect(String(interaction.headers.location ?? '')).not.toContain('evil.example');
+    }
   });
 });

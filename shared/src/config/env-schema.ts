@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const postgresUrl = z
@@ -27,6 +28,26 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   PORT: z.coerce.number().int().min(1).max(65535).optional(),
   HOST: z.string().optional(),
+  /** Proxies whose X-Forwarded-For is believed: comma-separated IPs or CIDRs (none by default). */
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .refine(
+            (p) => isIpOrCidr(p),
+            'each entry must be an IP address or a CIDR range such as 10.0.0.0/8',
+          ),
+      ),
+    )
+    .optional(),
   APP_CONFIG_PATH: z.string().optional(),
   /** Set in each app's image: which app this container runs (logs and operators). */
   APP_NAME: z.enum(['blog', 'market', 'cart', 'events', 'federation', 'account']).optional(),
@@ -101,3 +122,12 @@ export const requiredInProduction = [
   'OIDC_SIGNING_KEY',
   'AP_PRIVATE_KEY',
 ] as const satisfies readonly (keyof Env)[];
+
+function isIpOrCidr(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  const version = isIP(address ?? '');
+  if (!version || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return Number.isInteger(n) && n >= 0 && n <= (version === 4 ? 32 : 128);
+}

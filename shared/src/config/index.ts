@@ -37,6 +37,8 @@ export interface AppConfig {
   isProduction: boolean;
   logLevel: string;
   host: string;
+  /** Proxies whose X-Forwarded-For is believed (IPs or CIDRs); empty: none, the peer is the client. */
+  trustedProxies: string[];
   /** PORT from the environment, if any (overrides the dev port of a single app). */
   port: number | undefined;
   site: FileConfig['site'];
@@ -163,6 +165,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     isProduction,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     host: env.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
+    trustedProxies: env.TRUSTED_PROXIES ?? [],
     port: env.PORT,
     site: { ...file.site, domain },
     apps,

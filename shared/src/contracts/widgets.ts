@@ -10,20 +10,29 @@ export interface FragmentDefinition {
   app: AppName;
   /** What makes one copy differ from another: nothing, the member, or the member-or-cart. */
   personalisedBy: 'none' | 'user' | 'user-or-cart';
+  /** Its query contract (most fragments take none). */
+  query: z.ZodType<Record<string, string | number>>;
 }
+
+/** Query of the events `container-widget` fragment. */
+export const ContainerWidgetQuery = z.object({
+  type: z.enum(['post', 'market']),
+  id: z.coerce.number().int().positive().max(2_147_483_647),
+});
+export type ContainerWidgetQuery = z.infer<typeof ContainerWidgetQuery>;
+
+const NoQuery = z.object({});
 
 export const FRAGMENTS = {
-  nav: { app: 'blog', personalisedBy: 'none' },
-  'account-nav': { app: 'account', personalisedBy: 'user' },
-  'cart-mini': { app: 'cart', personalisedBy: 'user-or-cart' },
-  'container-widget': { app: 'events', personalisedBy: 'none' },
+  nav: { app: 'blog', personalisedBy: 'none', query: NoQuery },
+  'account-nav': { app: 'account', personalisedBy: 'user', query: NoQuery },
+  'cart-mini': { app: 'cart', personalisedBy: 'user-or-cart', query: NoQuery },
+  'container-widget': { app: 'events', personalisedBy: 'none', query: ContainerWidgetQuery },
 } as const satisfies Record<string, FragmentDefinition>;
 
-export type FragmentName = keyof typeof FRAGMENTS;
+export type FragmentQuery<N extends keyof typeof FRAGMENTS> = z.infer<(typeof FRAGMENTS)[N]['query']>;
 
-export function isFragmentName(value: string): value is FragmentName {
-  return Object.hasOwn(FRAGMENTS, value);
-}
+export type FragmentName = keyof typeof FRAGMENTS;
 
 /** The slots every page header is composed from, in render order. */
 export const HEADER_FRAGMENTS = [
@@ -47,13 +56,6 @@ export const CART_COOKIE = 'rose_ash_cart';
 export const CART_KEY_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 /** The cart key as a zod schema (DTOs, query and header validation). */
 export const CartKey = z.string().regex(CART_KEY_PATTERN);
-
-/** Query of the events `container-widget` fragment. */
-export const ContainerWidgetQuery = z.object({
-  type: z.enum(['post', 'market']),
-  id: z.coerce.number().int().positive(),
-});
-export type ContainerWidgetQuery = z.infer<typeof ContainerWidgetQuery>;
 
 /** Page-cache tags, shared by the pages that carry them and the services that purge them. */
 export const PAGE_TAGS = {

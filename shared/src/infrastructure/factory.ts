@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
   type FastifyBaseLogger,
@@ -15,8 +17,9 @@ import type { AppConfig, AppName } from '../config/index.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { ServiceRegistry } from '../services/registry.ts';
 import { defaultServices } from '../services/wiring.ts';
-import type { Cache } from './cache.ts';
+import { type Cache, RedisCache } from './cache.ts';
 import './auth-types.ts';
+import { z } from 'zod';
 import { activityPubRoutes } from './activitypub/plugin.ts';
 import {
   contractViolation,
@@ -24,6 +27,7 @@ import {
   refuseNulBytes,
   serializerCompiler,
   validatorCompiler,
+  type ZodTypeProvider,
 } from './contracts.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
 import { fragmentsPlugin } from './fragments.ts';
@@ -80,6 +84,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** True when the client wants JSON rather than an HTML page (APIs, fetch calls). */
     wantsJson: boolean;
+    /** The client's address: request.ip when it is a valid IP, else the connecting peer. */
+    clientIp: string;
   }
 }
 
@@ -98,7 +104,9 @@ export async function createApp(
     ...(deps.logger
       ? { loggerInstance: deps.logger.child({ app: name }) }
       : { logger: { ...createLoggerOptions(config), base: { app: name } } }),
-    trustProxy: true,
+    // Only the configured proxies' X-Forwarded-For is believed (none in development): anyone
+    // can send the header, and sign-in limits count per client address.
+    trustProxy: config.trustedProxies.length ? config.trustedProxies : false,
     bodyLimit: 2 * 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -133,6 +141,7 @@ export async function createApp(
   app.addHook('onReady', async () => app.jobs.start());
   app.addHook('onClose', async () => app.jobs.stop());
   app.decorateRequest('wantsJson', false);
+  app.decorateRequest('clientIp', '');
   app.decorateRequest('user', null);
 
   const securityHeaders = computeSecurityHeaders({
@@ -154,6 +163,9 @@ export async function createApp(
 
   app.addHook('onRequest', (request, reply, done) => {
     request.wantsJson = wantsJson(request);
+    // A forwarded address that is not one (a trusted proxy passing junk) never reaches a limit
+    // key or an inet column: the connecting peer stands in.
+    request.clientIp = isIP(request.ip) ? request.ip : (request.socket.remoteAddress ?? '0.0.0.0');
     reply.header('x-request-id', request.id);
     reply.headers(securityHeaders);
     done();
@@ -161,6 +173,14 @@ export async function createApp(
 
   await app.register(fastifyCookie, { secret: config.secrets.cookieKeys });
   await app.register(fastifyFormbody);
+  // Rate limits: counters in Redis (every replica shares them), in process without one. A
+  // cache outage lets requests through rather than failing them (skipOnError).
+  await app.register(fastifyRateLimit, {
+    global: false,
+    skipOnError: true,
+    nameSpace: 'rl:',
+    ...(deps.cache instanceof RedisCache ? { redis: deps.cache.client } : {}),
+  });
   await app.register(fastifyStatic, {
     root: SHARED_STATIC_DIR,
     prefix: '/static/',
@@ -215,18 +235,37 @@ export async function createApp(
     return this.type('text/html; charset=utf-8').send(html);
   });
 
-  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok', app: name }));
-  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
-    const [database, cache] = await Promise.all([
-      withTimeout(
-        deps.db.query('SELECT 1').then(() => true),
-        2_000,
-      ).catch(() => false),
-      withTimeout(deps.cache.ping(), 2_000).catch(() => false),
-    ]);
-    const ready = database && cache;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', database, cache });
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  typed.get(
+    '/healthz',
+    {
+      logLevel: 'warn',
+      schema: { response: { 200: z.object({ status: z.literal('ok'), app: z.string() }) } },
+    },
+    async () => ({ status: 'ok' as const, app: name }),
+  );
+  const Readiness = z.object({
+    status: z.enum(['ready', 'unavailable']),
+    database: z.boolean(),
+    cache: z.boolean(),
   });
+  typed.get(
+    '/readyz',
+    { logLevel: 'warn', schema: { response: { 200: Readiness, 503: Readiness } } },
+    async (_request, reply) => {
+      const [database, cache] = await Promise.all([
+        withTimeout(
+          deps.db.query('SELECT 1').then(() => true),
+          2_000,
+        ).catch(() => false),
+        withTimeout(deps.cache.ping(), 2_000).catch(() => false),
+      ]);
+      const ready = database && cache;
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? ('ready' as const) : ('unavailable' as const), database, cache });
+    },
+  );
 
   return app;
 }

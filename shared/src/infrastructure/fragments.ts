@@ -6,7 +6,7 @@
  * down or slow, and logs hits, misses and timeouts.
  */
 import { createHash, hash, timingSafeEqual } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import type { AppConfig } from '../config/index.ts';
@@ -15,12 +15,13 @@ import {
   CART_KEY_PATTERN,
   FRAGMENTS,
   type FragmentName,
+  type FragmentQuery,
   HEADER_FRAGMENTS,
   INTERNAL_HEADERS,
-  isFragmentName,
 } from '../contracts/widgets.ts';
 import type { SessionUser } from './auth-types.ts';
 import type { Cache } from './cache.ts';
+import type { ZodTypeProvider } from './contracts.ts';
 import { AppError } from './errors.ts';
 
 /** How long the stale copy outlives the fresh one: long enough to ride out an app restart or outage. */
@@ -236,15 +237,18 @@ export function hasValidInternalToken(request: FastifyRequest, expected: string)
   );
 }
 
-/** Renders one fragment for the (already authenticated) internal request. */
-export type FragmentHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<string>;
+/** Renders one fragment for the (already authenticated) internal request, given its parsed query. */
+export type FragmentHandler<N extends FragmentName = FragmentName> = (
+  request: FastifyRequest,
+  query: FragmentQuery<N>,
+) => Promise<string>;
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The fragment client (cached, parallel, timeout-bounded). */
     fragments: FragmentClient;
     /** Serves `name` at `/internal/fragments/<name>` on this app. */
-    registerFragment(name: FragmentName, handler: FragmentHandler): void;
+    registerFragment<N extends FragmentName>(name: N, handler: FragmentHandler<N>): void;
     /**
      * Replaces the header-slot placeholders of a rendered page with this request's fragments;
      * also returns the fragments, so a caller can derive a validator without rehashing the page.
@@ -339,14 +343,18 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
     });
 
     const handlers = new Map<FragmentName, FragmentHandler>();
-    app.decorate('registerFragment', (name: FragmentName, handler: FragmentHandler) => {
-      handlers.set(name, handler);
+    app.decorate('registerFragment', <N extends FragmentName>(name: N, handler: FragmentHandler<N>) => {
+      handlers.set(name, handler as unknown as FragmentHandler);
     });
 
-    app.get<{ Params: { name: string } }>(
+    app.withTypeProvider<ZodTypeProvider>().get(
       '/internal/fragments/:name',
       {
         logLevel: 'warn',
+        schema: {
+          params: z.object({ name: z.enum(Object.keys(FRAGMENTS) as [FragmentName, ...FragmentName[]]) }),
+          querystring: z.record(z.string(), z.string().max(200)),
+        },
         onRequest: async (request, _reply) => {
           if (!hasValidInternalToken(request, app.config.secrets.internalToken)) {
             throw new AppError('INTERNAL_TOKEN_INVALID');
@@ -359,9 +367,15 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
       },
       async (request, reply) => {
         const { name } = request.params;
-        const handler = isFragmentName(name) ? handlers.get(name) : undefined;
+        const handler = handlers.get(name);
         if (!handler) throw new AppError('RESOURCE_NOT_FOUND', `No fragment ${name} here`);
-        const html = await handler(request, reply);
+        const query = FRAGMENTS[name].query.safeParse(request.query);
+        if (!query.success) {
+          throw new AppError('HTTP_REQUEST_INVALID', `The ${name} fragment's query is not valid`, {
+            fields: query.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+          });
+        }
+        const html = await handler(request, query.data);
         return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
       },
     );

@@ -4,6 +4,7 @@ import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { AppName } from '../config/index.ts';
+import type { ZodTypeProvider } from './contracts.ts';
 import { AppError } from './errors.ts';
 import { endSession, startSession } from './sessions.ts';
 
@@ -30,7 +31,7 @@ export function issuerUrl(app: FastifyInstance): string {
 
 /**
  * Only same-site relative paths are accepted as `returnTo` (no open redirect): `/x?y`, never
- * `//evil`, `/\evil` or an absolute URL. Anything else becomes `/`.
+ * `//evil`, `/\evil`, `/.//evil` or an absolute URL. Anything else becomes `/`.
  */
 export function safeReturnTo(value: unknown): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return '/';
@@ -42,6 +43,9 @@ export function safeReturnTo(value: unknown): string {
     const base = 'http://same.invalid';
     const url = new URL(value, base);
     if (url.origin !== base) return '/';
+    // Normalising dot segments can turn `/.//evil`, `/%2e//evil` or `/a/..//evil` into
+    // `//evil`, which a browser reads as another host: never hand that out.
+    if (url.pathname.startsWith('//')) return '/';
     return `${url.pathname}${url.search}${url.hash}`;
   } catch {
     return '/';
@@ -122,16 +126,21 @@ class ProviderClient {
   }
 }
 
-const loginQuery = z.object({
-  returnTo: z.string().optional(),
-  prompt: z.literal('none').optional(),
+const LoginQuery = z.object({
+  // Anything not a same-site path is replaced by `/` (safeReturnTo): never an error.
+  returnTo: z.string().max(2_000).optional().catch(undefined),
+  prompt: z.literal('none').optional().catch(undefined),
 });
-const callbackQuery = z.object({
-  state: z.string().optional(),
-  code: z.string().optional(),
-  error: z.string().optional(),
+const CallbackQuery = z.object({
+  state: z.string().max(500).optional(),
+  code: z.string().max(2_000).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(2_000).optional(),
+  iss: z.string().max(2_000).optional(),
 });
-const backchannelBody = z.object({ logout_token: z.string().min(1).max(8_000) });
+const CsrfBody = z.object({ _csrf: z.string().max(200).optional() });
+const BackchannelBody = z.object({ logout_token: z.string().min(1).max(8_000) });
+const Empty = z.object({});
 
 const BOT_UA =
   /bot|crawl|spider|slurp|preview|facebookexternalhit|curl|wget|python|httpclient|java\/|go-http|feed|rss/i;
@@ -179,7 +188,8 @@ export function wantsSilentSso(request: FastifyRequest, checkedCookie: string): 
  * page view. Needs the sessions plugin.
  */
 export const oauthClientPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (fastify: FastifyInstance) => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
     const provider = new ProviderClient(app);
     const name = app.appName;
     const publicUrl = app.config.apps[name].publicUrl;
@@ -202,20 +212,16 @@ export const oauthClientPlugin = fp(
       );
     });
 
-    app.get('/auth/login', async (request, reply) => {
-      const query = loginQuery.safeParse(request.query);
-      const returnTo = safeReturnTo(query.success ? query.data.returnTo : undefined);
-      const silent = query.success && query.data.prompt === 'none';
+    app.get('/auth/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
+      const returnTo = safeReturnTo(request.query.returnTo);
+      const silent = request.query.prompt === 'none';
       let configuration: oidc.Configuration;
       try {
         configuration = await provider.config();
       } catch (err) {
         request.log.warn({ err }, 'OIDC provider unreachable');
         if (silent) return reply.redirect(returnTo, 302);
-        throw new AppError(
-          'SERVICE_UNAVAILABLE',
-          'Sign-in is unavailable right now; please try again shortly',
-        );
+        throw new AppError('AUTH_SIGN_IN_UNAVAILABLE', undefined, { retryAfter: 30 });
       }
       const codeVerifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
@@ -240,28 +246,27 @@ export const oauthClientPlugin = fp(
       return reply.header('cache-control', 'no-store').redirect(url.href, 302);
     });
 
-    app.get('/auth/callback', async (request, reply) => {
-      const query = callbackQuery.safeParse(request.query);
+    app.get('/auth/callback', { schema: { querystring: CallbackQuery } }, async (request, reply) => {
       const rawCookie = request.cookies[pendingCookie];
       const cookieState = rawCookie ? request.unsignCookie(rawCookie) : null;
-      const state = query.success ? query.data.state : undefined;
-      if (!query.success || !state || !cookieState?.valid || cookieState.value !== state) {
-        throw new AppError('HTTP_REQUEST_INVALID', 'This sign-in link has expired; please sign in again');
+      const state = request.query.state;
+      if (!state || !cookieState?.valid || cookieState.value !== state) {
+        throw new AppError('AUTH_SIGN_IN_EXPIRED', 'This sign-in link has expired; please sign in again');
       }
       const raw = await app.cache.get(pendingKey(state));
       await app.cache.del(pendingKey(state));
       reply.clearCookie(pendingCookie, { path: '/auth' });
-      if (!raw) throw new AppError('HTTP_REQUEST_INVALID', 'This sign-in has expired; please sign in again');
+      if (!raw) throw new AppError('AUTH_SIGN_IN_EXPIRED', 'This sign-in has expired; please sign in again');
       const pending = JSON.parse(raw) as PendingSignIn;
 
-      if (query.data.error) {
+      if (request.query.error) {
         if (pending.silent) {
           // login_required and friends: stay anonymous, and do not ask again for a while.
           markChecked(reply);
           return reply.redirect(pending.returnTo, 302);
         }
-        request.log.info({ error: query.data.error }, 'sign-in refused by the provider');
-        throw new AppError('HTTP_REQUEST_INVALID', 'Sign-in was not completed; please try again');
+        request.log.info({ error: request.query.error }, 'sign-in refused by the provider');
+        throw new AppError('AUTH_SIGN_IN_REFUSED', 'Sign-in was not completed; please try again');
       }
 
       let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
@@ -307,40 +312,49 @@ export const oauthClientPlugin = fp(
       reply.header('cache-control', 'no-store').view('auth/logout.njk', { title: 'Sign out' }),
     );
 
-    app.post('/auth/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
-      const ended = await endSession(request, reply);
-      markChecked(reply);
-      if (!ended?.idToken) return reply.redirect('/', 303);
-      try {
-        const url = oidc.buildEndSessionUrl(await provider.config(), {
-          id_token_hint: ended.idToken,
-          post_logout_redirect_uri: `${publicUrl}/`,
-        });
-        return reply.redirect(url.href, 303);
-      } catch (err) {
-        request.log.warn({ err }, 'OIDC provider unreachable at logout; local session ended only');
-        return reply.redirect('/', 303);
-      }
-    });
+    app.post(
+      '/auth/logout',
+      { preValidation: app.csrfProtection, schema: { body: CsrfBody } },
+      async (request, reply) => {
+        const ended = await endSession(request, reply);
+        markChecked(reply);
+        if (!ended?.idToken) return reply.redirect('/', 303);
+        try {
+          const url = oidc.buildEndSessionUrl(await provider.config(), {
+            id_token_hint: ended.idToken,
+            post_logout_redirect_uri: `${publicUrl}/`,
+          });
+          return reply.redirect(url.href, 303);
+        } catch (err) {
+          request.log.warn({ err }, 'OIDC provider unreachable at logout; local session ended only');
+          return reply.redirect('/', 303);
+        }
+      },
+    );
 
-    app.post('/auth/backchannel-logout', async (request, reply) => {
-      reply.header('cache-control', 'no-store');
-      const body = backchannelBody.safeParse(request.body);
-      if (!body.success) return reply.code(400).send({ error: 'invalid_request' });
-      const verified = await verifyLogoutToken(app, provider, body.data.logout_token);
-      if (!verified.ok) {
-        request.log.info({ reason: verified.reason }, 'logout token refused');
-        return reply.code(400).send({ error: 'invalid_request', error_description: verified.reason });
-      }
-      const { sid, sub } = verified;
-      const ended = sid
-        ? await app.sessions.destroyBySid(sid)
-        : sub
-          ? await app.sessions.destroyBySub(sub)
-          : 0;
-      request.log.info({ ended }, 'back-channel logout');
-      return reply.code(200).send({});
-    });
+    app.post(
+      '/auth/backchannel-logout',
+      { schema: { body: BackchannelBody, response: { 200: Empty } } },
+      async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        const verified = await verifyLogoutToken(app, provider, request.body.logout_token);
+        if (!verified.ok) {
+          request.log.info({ reason: verified.reason }, 'logout token refused');
+          throw new AppError(
+            'AUTH_LOGOUT_TOKEN_INVALID',
+            `The logout token is not valid: ${verified.reason}`,
+          );
+        }
+        const { sid, sub } = verified;
+        const ended = sid
+          ? await app.sessions.destroyBySid(sid)
+          : sub
+            ? await app.sessions.destroyBySub(sub)
+            : 0;
+        request.log.info({ ended }, 'back-channel logout');
+        return reply.code(200).send({});
+      },
+    );
   },
   { name: 'rose-ash-oauth-client', fastify: '5.x', dependencies: ['rose-ash-sessions'] },
 );

@@ -122,7 +122,7 @@ export const pageCachePlugin = fp(
       }
       // This route's own onSend fills the header slots, after storing the page without them.
       deferFragmentSlots(request);
-      const key = `page:${app.appName}:${request.url}`;
+      const key = pageKey(app.appName, request);
       const fragmentKeys = headerFragmentRequests(request).map(fragmentRequestKey);
       const [validator = null, ...fragments] = await app.cache
         .getMany([validatorKey(key), ...fragmentKeys])
@@ -183,6 +183,22 @@ export const pageCachePlugin = fp(
   },
   { name: 'rose-ash-page-cache', fastify: '5.x' },
 );
+
+/**
+ * The cache key of a page: its path and the query parameters its route declares (after the
+ * route's contract parsed them), in a canonical order. Anything else in the query string
+ * (`?utm_source=…`, cache busters) neither makes a new copy nor a new key.
+ */
+function pageKey(appName: string, request: FastifyRequest): string {
+  const path = request.url.split('?')[0] ?? '/';
+  if (!request.routeOptions.schema?.querystring) return `page:${appName}:${path}`;
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  const declared = Object.keys(query)
+    .filter((k) => query[k] !== undefined)
+    .sort()
+    .map((k) => [k, String(query[k])]);
+  return `page:${appName}:${path}${declared.length ? `?${new URLSearchParams(declared).toString()}` : ''}`;
+}
 
 function validatorKey(pageKey: string): string {
   return `pagev:${pageKey}`;
