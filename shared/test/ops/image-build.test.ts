@@ -281,9 +281,12 @@ describe.skipIf(!canRun)(`${APP}/Dockerfile, carried out without Docker`, () => 
     );
   });
 
-  it('migrated the empty database first, and answers /healthz and /readyz', async () => {
+  it('migrated the empty database first, answers /healthz and /readyz, and serves pages', async () => {
     expect(await get('/healthz')).toBe(200);
     expect(await get('/readyz')).toBe(200);
+    // A page (templates of the app and of shared) and the editor bundle built into shared.
+    expect(await get('/')).toBe(200);
+    expect(await get('/static/editor/editor.js')).toBe(200);
     expect(output).toContain('RUN_MIGRATIONS=true: applying migrations');
     expect(output).not.toContain('ExperimentalWarning');
   });
