@@ -30,8 +30,9 @@ Change detection (no app named) compares the last deployed commit (recorded in
 ${STATE_FILE}; with no record, everything is deployed) with the working tree,
 uncommitted and untracked files included. A file under <app>/ rebuilds that app; a change
 to shared/, migrations/, _config/, ${COMPOSE_FILE}, package.json, pnpm-lock.yaml,
-pnpm-workspace.yaml, .npmrc or .dockerignore rebuilds all; anything else (docs, e2e/,
-bench/, CI) rebuilds nothing. When nothing changed, nothing is done.
+pnpm-workspace.yaml, .npmrc or .dockerignore rebuilds all (the images carry shared/,
+including the one entrypoint script, shared/ops/entrypoint.sh); anything else (docs, e2e/,
+bench/, dev/, CI) rebuilds nothing. When nothing changed, nothing is done.
 
 Options:
   -a, --all          deploy all apps
@@ -158,6 +159,7 @@ changed_files() {
 }
 
 # A change to any of these is in every image (or in the stack itself): rebuild all apps.
+# (dev/, the all-in-one dev runner, is in no image: like e2e/ and bench/ it rebuilds nothing.)
 readonly ALL_APPS_PATTERN='^(shared/|migrations/|_config/|docker-compose\.yml$|package\.json$|pnpm-lock\.yaml$|pnpm-workspace\.yaml$|\.npmrc$|\.dockerignore$)'
 
 # Prints, in the canonical order, the apps owning a file of the list on stdin.

@@ -233,6 +233,8 @@ describe('deploy.sh --dry-run: explicit apps', () => {
       './deploy.sh --all',
       '--dry-run',
       'coop',
+      'shared/ops/entrypoint.sh',
+      'dev/',
     ]) {
       expect(stdout).toContain(text);
     }
@@ -284,6 +286,15 @@ describe('deploy.sh --dry-run: change detection', () => {
     expect(builtApps(repo.run(['--dry-run']).stdout)).toEqual(['cart', 'account']);
   });
 
+  it("an app's Dockerfile or entrypoint.sh rebuilds that app alone", () => {
+    const repo = new TempRepo();
+    repo.recordDeployed();
+    repo.write('cart/Dockerfile', 'FROM scratch\n# changed\n');
+    repo.write('events/entrypoint.sh', '#!/bin/sh\nexec /app/shared/ops/entrypoint.sh "$@"\n');
+    repo.commit('cart and events image files');
+    expect(builtApps(repo.run(['--dry-run']).stdout)).toEqual(['cart', 'events']);
+  });
+
   it('a deleted or moved app file still counts for its app', () => {
     const repo = new TempRepo();
     repo.recordDeployed();
@@ -295,6 +306,7 @@ describe('deploy.sh --dry-run: change detection', () => {
 
   it.each([
     'shared/src/index.ts',
+    'shared/ops/entrypoint.sh',
     'shared/templates/base.njk',
     'migrations/0001_next.sql',
     '_config/app-config.yaml',
@@ -314,12 +326,14 @@ describe('deploy.sh --dry-run: change detection', () => {
     expect(stdout).toContain(`${path} changed`);
   });
 
-  it('documentation, e2e, bench and CI changes rebuild nothing', () => {
+  it('documentation, e2e, bench, dev runner and CI changes rebuild nothing', () => {
     const repo = new TempRepo();
     repo.recordDeployed();
     repo.write('README.md', '# more docs\n');
     repo.write('e2e/journey.test.ts', '// more\n');
     repo.write('bench/run.ts', '// bench\n');
+    repo.write('dev/src/run-all.ts', '// the dev runner is in no image\n');
+    repo.write('dev/package.json', '{ "name": "@rose-ash/dev" }\n');
     repo.write('.gitea/workflows/ci.yml', 'name: CI\n');
     repo.write('blogroll.md', 'not the blog app\n');
     repo.commit('docs');

@@ -1,58 +1,23 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APPS, dockerignoreMatcher, readRepoFile, repoRoot } from './ops-helpers.ts';
+import {
+  APPS,
+  argDefault,
+  dockerfileInstructions,
+  dockerfileStages,
+  dockerignoreMatcher,
+  entrypointTarget,
+  readRepoFile,
+  repoRoot,
+  splitFlags,
+} from './ops-helpers.ts';
 
-/** The six Dockerfiles and entrypoints, and the build context's .dockerignore. */
-
-interface Instruction {
-  keyword: string;
-  args: string;
-}
-
-interface Stage {
-  from: string;
-  name: string | undefined;
-  instructions: Instruction[];
-}
-
-/** Splits a Dockerfile into instructions (continuation lines joined, comments dropped). */
-function instructions(text: string): Instruction[] {
-  const joined = text
-    .split('\n')
-    .filter((line) => !/^\s*#/.test(line))
-    .join('\n')
-    .replace(/\\\n/g, ' ');
-  return joined
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .map((line) => {
-      const [keyword = '', ...rest] = line.split(/\s+/);
-      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
-    });
-}
-
-function stages(list: Instruction[]): Stage[] {
-  const out: Stage[] = [];
-  for (const instruction of list) {
-    if (instruction.keyword === 'FROM') {
-      const [from = '', as, name] = instruction.args.split(/\s+/).filter((w) => !w.startsWith('--'));
-      out.push({ from, name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
-    } else {
-      out.at(-1)?.instructions.push(instruction);
-    }
-  }
-  return out;
-}
-
-function argDefault(list: Instruction[], name: string): string | undefined {
-  for (const { keyword, args } of list) {
-    const match = new RegExp(`^${name}=(\\S+)$`).exec(args);
-    if (keyword === 'ARG' && match) return match[1];
-  }
-  return undefined;
-}
+/**
+ * The six Dockerfiles and entrypoints, and the build context's .dockerignore, read as text.
+ * image-build.test.ts runs the same build steps and starts the result.
+ */
 
 const dockerfiles = Object.fromEntries(APPS.map((app) => [app, readRepoFile(`${app}/Dockerfile`)]));
 
@@ -69,12 +34,15 @@ describe('Dockerfiles', () => {
   });
 
   describe.each(APPS)('%s/Dockerfile', (app) => {
-    const list = instructions(dockerfiles[app]!);
-    const all = stages(list);
+    const list = dockerfileInstructions(dockerfiles[app]!);
+    const all = dockerfileStages(list);
     const runtime = all.at(-1)!;
     const build = all.find((stage) => stage.name === 'build');
     const runtimeText = (keyword: string) =>
       runtime.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+    const buildRuns = build!.instructions
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => splitFlags(i.args).rest);
 
     it('is multi-stage on a pinned node:22 alpine base', () => {
       expect(all.length).toBeGreaterThanOrEqual(2);
@@ -89,28 +57,54 @@ describe('Dockerfiles', () => {
       expect(runtime.from).toBe(`\${NODE_IMAGE}`);
     });
 
+    it('refuses at build time a Node that does not strip types by default', () => {
+      const base = all.find((stage) => stage.name === 'base')!;
+      expect(base.from).toBe(`\${NODE_IMAGE}`);
+      const check = base.instructions.find((i) => i.keyword === 'RUN' && i.args.includes('process.features'));
+      expect(check?.args).toMatch(/^node -e '/);
+      // This Node passes; one without default type stripping (22.12-22.17, or stripping
+      // turned off as here) fails the build with a message naming the cause.
+      const run = (env: NodeJS.ProcessEnv) => spawnSync('sh', ['-c', check!.args], { env, encoding: 'utf8' });
+      expect(run(process.env).status).toBe(0);
+      const old = run({ ...process.env, NODE_OPTIONS: '--no-experimental-strip-types' });
+      expect(old.status).toBe(1);
+      expect(old.stderr).toContain('NODE_IMAGE must be Node 22.18 or later');
+    });
+
     it('pins the pnpm of the root package.json', () => {
       const { packageManager } = JSON.parse(readRepoFile('package.json')) as { packageManager: string };
       expect(`pnpm@${argDefault(list, 'PNPM_VERSION')}`).toBe(packageManager);
     });
 
-    it('fetches, installs offline from the lockfile, and deploys the app with production deps', () => {
-      const runs = build!.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
-      expect(runs.some((r) => /\bpnpm fetch\b/.test(r))).toBe(true);
-      expect(runs.some((r) => /pnpm install .*--offline/.test(r) && r.includes('--frozen-lockfile'))).toBe(
-        true,
+    it('fetches, installs offline from the lockfile, builds, then keeps production deps only', () => {
+      const filter = `--filter "@rose-ash/\${APP}..."`;
+      const fetch = buildRuns.indexOf('pnpm fetch');
+      const install = buildRuns.indexOf(`pnpm install --offline --frozen-lockfile ${filter}`);
+      const buildStep = buildRuns.indexOf(`pnpm ${filter} run --if-present build`);
+      const prod = buildRuns.indexOf(
+        `rm -rf node_modules shared/node_modules "\${APP}/node_modules" && pnpm install --offline --frozen-lockfile --prod ${filter}`,
       );
-      const deploy = runs.find((r) => /\bdeploy\b/.test(r));
-      expect(deploy).toMatch(/--filter "@rose-ash\/\$\{APP\}" --prod .*deploy --legacy \/out/);
+      expect(
+        [fetch, install, buildStep, prod].every((i) => i >= 0),
+        buildRuns.join('\n'),
+      ).toBe(true);
+      expect(fetch).toBeLessThan(install);
+      expect(install).toBeLessThan(buildStep);
+      // The production install comes last: nothing may add a dependency after it.
+      expect(buildStep).toBeLessThan(prod);
+      expect(prod).toBe(buildRuns.length - 1);
     });
 
-    it('puts only that app (with shared inside) plus _config/ and migrations/ in the image', () => {
+    it('no longer copies shared into node_modules (pnpm deploy) nor uses tsx', () => {
+      const text = list.map((i) => i.args).join('\n');
+      expect(text).not.toMatch(/\bdeploy\b/);
+      expect(text).not.toMatch(/\btsx\b/);
+    });
+
+    it('puts only that app and shared (in the workspace layout) plus _config/ and migrations/ in the image', () => {
       const buildCopies = build!.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
       for (const copy of buildCopies) {
-        const sources = copy
-          .split(/\s+/)
-          .filter((w) => !w.startsWith('--'))
-          .slice(0, -1);
+        const sources = splitFlags(copy).rest.split(/\s+/).slice(0, -1);
         for (const source of sources) {
           expect(source, `build stage copies ${source}`).toMatch(
             /^(package\.json|pnpm-lock\.yaml|pnpm-workspace\.yaml|shared\/(package\.json)?|\$\{APP\}\/(package\.json)?)$/,
@@ -118,7 +112,9 @@ describe('Dockerfiles', () => {
         }
       }
       expect(runtimeText('COPY')).toEqual([
-        '--from=build /out/ ./',
+        '--from=build /repo/node_modules/ ./node_modules/',
+        '--from=build /repo/shared/ ./shared/',
+        `--from=build /repo/\${APP}/ ./\${APP}/`,
         '_config/ ./_config/',
         'migrations/ ./migrations/',
         `--chmod=0755 \${APP}/entrypoint.sh /usr/local/bin/entrypoint.sh`,
@@ -133,12 +129,30 @@ describe('Dockerfiles', () => {
       expect(lastUser).toBeGreaterThan(lastRun);
     });
 
-    it('checks health on /healthz and starts through the entrypoint', () => {
+    it('checks health on /healthz and starts `node src/main.ts` in the app folder through the entrypoint', () => {
       const [healthcheck] = runtimeText('HEALTHCHECK');
       expect(healthcheck).toMatch(/--interval=\S+ .*CMD .*http:\/\/127\.0\.0\.1:\$\{PORT\}\/healthz/);
       expect(runtimeText('ENTRYPOINT')).toEqual(['["/usr/local/bin/entrypoint.sh"]']);
-      expect(runtimeText('CMD')).toEqual(['["node", "--import", "tsx", "src/main.ts"]']);
+      // Exec form: node itself is the process the entrypoint execs (PID 1), no shell, no tsx.
+      expect(runtimeText('CMD')).toEqual(['["node", "src/main.ts"]']);
+      expect(runtimeText('WORKDIR')).toEqual(['/app', `/app/\${APP}`]);
       expect(runtimeText('EXPOSE')).toEqual(['8000']);
+    });
+
+    it('carries the shared entrypoint where the app entrypoint execs it', () => {
+      // Follow the runtime stage: COPY destinations are relative to the WORKDIR in force.
+      let workdir = '/';
+      const placed = new Map<string, string>();
+      for (const { keyword, args } of runtime.instructions) {
+        if (keyword === 'WORKDIR') workdir = posix.resolve(workdir, args);
+        if (keyword !== 'COPY') continue;
+        const [source = '', destination = ''] = splitFlags(args).rest.split(/\s+/);
+        placed.set(posix.resolve(workdir, destination), source);
+      }
+      const target = entrypointTarget(readRepoFile(`${app}/entrypoint.sh`))!;
+      expect(target).toBe('/app/shared/ops/entrypoint.sh');
+      expect(placed.get('/app/shared')).toBe('/repo/shared/');
+      expect(placed.get('/usr/local/bin/entrypoint.sh')).toBe(`\${APP}/entrypoint.sh`);
     });
 
     it('sets the runtime environment the config loader reads', () => {
@@ -159,19 +173,35 @@ describe('Dockerfiles', () => {
 
 describe('entrypoint.sh', () => {
   const blog = readRepoFile('blog/entrypoint.sh');
+  const shared = readRepoFile('shared/ops/entrypoint.sh');
+  const code = (text: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+      .join('\n');
 
-  it.each(APPS)('%s/entrypoint.sh is the shared one and executable', (app) => {
+  it.each(APPS)('%s/entrypoint.sh is the one thin script, executable', (app) => {
     expect(readRepoFile(`${app}/entrypoint.sh`), `${app}/entrypoint.sh drifted`).toBe(blog);
     expect(statSync(join(repoRoot, app, 'entrypoint.sh')).mode & 0o111).toBe(0o111);
   });
 
-  it('is POSIX sh that waits (bounded), migrates only on RUN_MIGRATIONS=true, then execs', () => {
+  it('the app entrypoint only execs the shared one (same process, so the app stays PID 1)', () => {
     expect(blog.startsWith('#!/bin/sh\n')).toBe(true);
-    expect(blog).toContain('set -eu');
-    expect(blog).toContain('WAIT_FOR_DB_TIMEOUT:-60');
-    expect(blog).toContain(`if [ "\${RUN_MIGRATIONS:-false}" = "true" ]; then`);
-    expect(blog).toContain('node --import tsx node_modules/@rose-ash/shared/src/db/migrate-cli.ts');
-    expect(blog.trimEnd().endsWith('exec "$@"')).toBe(true);
+    expect(code(blog)).toBe('exec /app/shared/ops/entrypoint.sh "$@"');
+    expect(blog.split('\n').length).toBeLessThanOrEqual(10);
+  });
+
+  it('shared/ops/entrypoint.sh is POSIX sh that waits (bounded), migrates only on RUN_MIGRATIONS=true, then execs', () => {
+    expect(statSync(join(repoRoot, 'shared/ops/entrypoint.sh')).mode & 0o111).toBe(0o111);
+    expect(shared.startsWith('#!/bin/sh\n')).toBe(true);
+    expect(shared).toContain('set -eu');
+    expect(shared).toContain('WAIT_FOR_DB_TIMEOUT:-60');
+    expect(shared).toContain(`if [ "\${RUN_MIGRATIONS:-false}" = "true" ]; then`);
+    // Node runs the migration CLI itself, found beside this script in the shared package.
+    expect(shared).toContain('node "$shared_dir/src/db/migrate-cli.ts"');
+    expect(existsSync(join(repoRoot, 'shared/ops/../src/db/migrate-cli.ts'))).toBe(true);
+    expect(code(shared)).not.toMatch(/\btsx\b/);
+    expect(shared.trimEnd().endsWith('exec "$@"')).toBe(true);
   });
 });
 
@@ -192,6 +222,9 @@ describe('.dockerignore', () => {
     'shared/test/ops/deploy-script.test.ts',
     'blog/test/app.test.ts',
     'e2e/journey.test.ts',
+    'dev/src/run-all.ts',
+    'dev/package.json',
+    'shared/static/editor/editor.js',
   ])('keeps %s out of the build context', (path) => {
     expect(isIgnored(path)).toBe(true);
   });
@@ -210,6 +243,9 @@ describe('.dockerignore', () => {
     'blog/package.json',
     'blog/src/main.ts',
     'blog/entrypoint.sh',
+    'shared/ops/entrypoint.sh',
+    'shared/editor/build.ts',
+    'shared/static/css/site.css',
     '.env.example',
   ])('keeps %s in the build context', (path) => {
     expect(isIgnored(path)).toBe(false);

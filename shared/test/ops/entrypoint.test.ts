@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,19 +8,27 @@ import { freePort } from '../../src/testing/http.ts';
 import { repoRoot } from './ops-helpers.ts';
 
 /**
- * Runs the real entrypoint.sh with `sh` in a directory shaped like the image's /app, against a
- * fake PostgreSQL that speaks just enough of the protocol, with a stub migrate-cli.ts.
+ * Runs the real shared/ops/entrypoint.sh with `sh` in a directory shaped like the image's /app
+ * (shared/ops/entrypoint.sh, shared/src/db/migrate-cli.ts, the app folder as the working
+ * directory), against a fake PostgreSQL that speaks just enough of the protocol, with a stub
+ * migrate-cli.ts that plain `node` runs (it has a type annotation: Node strips it, no tsx).
+ * Each <app>/entrypoint.sh only execs this script; dockerfiles.test.ts checks that.
  */
 
+let root: string;
+let script: string;
 let appDir: string;
 
 beforeAll(() => {
-  appDir = mkdtempSync(join(tmpdir(), 'rose-ash-entrypoint-'));
-  copyFileSync(join(repoRoot, 'blog', 'entrypoint.sh'), join(appDir, 'entrypoint.sh'));
-  mkdirSync(join(appDir, 'node_modules', '@rose-ash', 'shared', 'src', 'db'), { recursive: true });
-  symlinkSync(join(repoRoot, 'node_modules', 'tsx'), join(appDir, 'node_modules', 'tsx'));
+  root = mkdtempSync(join(tmpdir(), 'rose-ash-entrypoint-'));
+  script = join(root, 'shared', 'ops', 'entrypoint.sh');
+  appDir = join(root, 'blog');
+  mkdirSync(join(root, 'shared', 'ops'), { recursive: true });
+  mkdirSync(join(root, 'shared', 'src', 'db'), { recursive: true });
+  mkdirSync(appDir);
+  copyFileSync(join(repoRoot, 'shared', 'ops', 'entrypoint.sh'), script);
   writeFileSync(
-    join(appDir, 'node_modules', '@rose-ash', 'shared', 'src', 'db', 'migrate-cli.ts'),
+    join(root, 'shared', 'src', 'db', 'migrate-cli.ts'),
     `const dir: string = process.env.MIGRATIONS_DIR ?? '';
 process.stdout.write('MIGRATED ' + dir + '\\n');
 if (process.env.STUB_MIGRATION_FAILS === 'true') process.exit(4);
@@ -29,7 +37,7 @@ if (process.env.STUB_MIGRATION_FAILS === 'true') process.exit(4);
 });
 
 afterAll(() => {
-  rmSync(appDir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
 });
 
 /** Answers the first `startingUp` StartupMessages with SQLSTATE 57P03, then an auth request. */
@@ -65,24 +73,50 @@ async function fakePostgres(
   return { server, port: address.port, attempts: () => attempts };
 }
 
+interface Run {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  pid: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Starts the entrypoint (by absolute path, from the app folder, as the image does) with `command`;
+ * `onStdout` sees the output as it comes, with the child's pid.
+ */
 function entrypoint(
   env: Record<string, string | undefined>,
   command: string[] = ['sh', '-c', 'echo "APP STARTED: $*"', 'app', 'arg one'],
-): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
+  onStdout?: (stdout: string, pid: number) => void,
+): Promise<Run> {
   const started = Date.now();
   const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', APP_NAME: 'blog' };
   for (const [key, value] of Object.entries(env)) if (value !== undefined) childEnv[key] = value;
   return new Promise((resolve) => {
-    const child = spawn('sh', ['./entrypoint.sh', ...command], { cwd: appDir, env: childEnv });
+    // Its own process group, so that a test that fails (say, a script that forgot `exec` and
+    // left the app orphaned) can end the whole group instead of leaving processes behind.
+    const child = spawn('sh', [script, ...command], { cwd: appDir, env: childEnv, detached: true });
+    const pid = child.pid!;
+    const guard = setTimeout(() => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {}
+    }, 15_000);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
+      onStdout?.(stdout, pid);
     });
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
     });
-    child.on('close', (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
+    child.on('close', (status, signal) => {
+      clearTimeout(guard);
+      resolve({ status, signal, pid, stdout, stderr, ms: Date.now() - started });
+    });
   });
 }
 
@@ -147,6 +181,24 @@ describe('entrypoint.sh', () => {
     }
   });
 
+  it('finds migrate-cli.ts beside itself, whatever the working directory', async () => {
+    const pg = await fakePostgres(0);
+    try {
+      const result = await entrypoint(
+        {
+          DATABASE_URL: `postgres://rose:pw@127.0.0.1:${pg.port}/rose_ash`,
+          RUN_MIGRATIONS: 'true',
+          MIGRATIONS_DIR: '/app/migrations',
+        },
+        ['sh', '-c', 'cd / && echo "APP STARTED in $PWD"'],
+      );
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe('MIGRATED /app/migrations\nAPP STARTED in /\n');
+    } finally {
+      pg.server.close();
+    }
+  });
+
   it('does not start the app when the migrations fail', async () => {
     const pg = await fakePostgres(0);
     try {
@@ -157,6 +209,46 @@ describe('entrypoint.sh', () => {
       });
       expect(result.status).toBe(4);
       expect(result.stdout).not.toContain('APP STARTED');
+    } finally {
+      pg.server.close();
+    }
+  });
+
+  it("execs the command: the app keeps the entrypoint's PID (PID 1 in the container)", async () => {
+    const pg = await fakePostgres(0);
+    try {
+      const result = await entrypoint({ DATABASE_URL: `postgres://rose:pw@127.0.0.1:${pg.port}/rose_ash` }, [
+        'sh',
+        '-c',
+        'echo "APP PID $$"',
+      ]);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe(`APP PID ${result.pid}\n`);
+    } finally {
+      pg.server.close();
+    }
+  });
+
+  it('a SIGTERM sent to that PID reaches the app, which shuts down cleanly', async () => {
+    const pg = await fakePostgres(0);
+    try {
+      const app = `process.on('SIGTERM', () => { console.log('SIGTERM received'); process.exit(0); });
+setInterval(() => {}, 1000);
+console.log('READY');`;
+      let signalled = false;
+      const result = await entrypoint(
+        { DATABASE_URL: `postgres://rose:pw@127.0.0.1:${pg.port}/rose_ash` },
+        ['node', '-e', app],
+        (stdout, pid) => {
+          if (!signalled && stdout.includes('READY')) {
+            signalled = true;
+            process.kill(pid, 'SIGTERM');
+          }
+        },
+      );
+      expect(result.stdout).toBe('READY\nSIGTERM received\n');
+      expect(result.signal).toBeNull();
+      expect(result.status).toBe(0);
     } finally {
       pg.server.close();
     }

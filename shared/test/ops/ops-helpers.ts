@@ -69,3 +69,70 @@ function globToRegExp(pattern: string): RegExp {
   }
   return new RegExp(`^${out}$`);
 }
+
+export interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+export interface Stage {
+  from: string;
+  name: string | undefined;
+  instructions: Instruction[];
+}
+
+/** Splits a Dockerfile into instructions (continuation lines joined, comments dropped). */
+export function dockerfileInstructions(text: string): Instruction[] {
+  const joined = text
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n')
+    .replace(/\\\n/g, ' ');
+  return joined
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [keyword = '', ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+/** Groups instructions by `FROM` (the global ARGs before the first FROM belong to no stage). */
+export function dockerfileStages(list: Instruction[]): Stage[] {
+  const out: Stage[] = [];
+  for (const instruction of list) {
+    if (instruction.keyword === 'FROM') {
+      const [from = '', as, name] = instruction.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+      out.push({ from, name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
+    } else {
+      out.at(-1)?.instructions.push(instruction);
+    }
+  }
+  return out;
+}
+
+/** The default of `ARG name=value` (the first one declared). */
+export function argDefault(list: Instruction[], name: string): string | undefined {
+  for (const { keyword, args } of list) {
+    const match = new RegExp(`^${name}=(\\S+)$`).exec(args);
+    if (keyword === 'ARG' && match) return match[1];
+  }
+  return undefined;
+}
+
+/** Splits the arguments of RUN/COPY into the leading `--flag` options and the rest. */
+export function splitFlags(args: string): { flags: string[]; rest: string } {
+  const flags: string[] = [];
+  let rest = args;
+  for (let match = /^(--\S+)\s+/.exec(rest); match; match = /^(--\S+)\s+/.exec(rest)) {
+    flags.push(match[1]!);
+    rest = rest.slice(match[0].length);
+  }
+  return { flags, rest };
+}
+
+/** The command an app entrypoint (`<app>/entrypoint.sh`) hands over to: its `exec <path> "$@"`. */
+export function entrypointTarget(thinScript: string): string | undefined {
+  return /^exec (\S+) "\$@"$/m.exec(thinScript)?.[1];
+}

@@ -4,8 +4,9 @@ import { parse } from 'yaml';
 import { APPS, hasCommand, readRepoFile, repoRoot } from './ops-helpers.ts';
 
 /**
- * shellcheck (Debian package `shellcheck`) over deploy.sh, .ci/run, every entrypoint.sh and the shell
- * steps of the Gitea workflow. A missing shellcheck is a failure, not a skip: CI installs it.
+ * shellcheck (Debian package `shellcheck`) over deploy.sh, .ci/run, every entrypoint.sh (the six
+ * thin ones and shared/ops/entrypoint.sh) and the shell steps of the Gitea workflow. A missing
+ * shellcheck is a failure, not a skip: CI installs it.
  */
 
 const INSTALL_HINT = 'shellcheck is not installed: apt-get install -y shellcheck';
@@ -13,9 +14,14 @@ const INSTALL_HINT = 'shellcheck is not installed: apt-get install -y shellcheck
 describe('shellcheck', () => {
   const available = hasCommand('shellcheck');
 
-  it('passes on deploy.sh, every entrypoint.sh and .ci/run', () => {
+  it('passes on deploy.sh, .ci/run and every entrypoint.sh', () => {
     expect(available, INSTALL_HINT).toBe(true);
-    const files = ['deploy.sh', '.ci/run', ...APPS.map((app) => `${app}/entrypoint.sh`)];
+    const files = [
+      'deploy.sh',
+      '.ci/run',
+      'shared/ops/entrypoint.sh',
+      ...APPS.map((app) => `${app}/entrypoint.sh`),
+    ];
     const result = spawnSync('shellcheck', files, { cwd: repoRoot, encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
