@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import accountNavFragment from './routes/fragments/account-nav.ts';
 import homeRoutes from './routes/home/index.ts';
+import { accountSettings } from './services/settings.ts';
 
 const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
 
@@ -18,6 +19,8 @@ export const accountApp = fp(
 
 /** Builds the account app on the shared factory. Does not listen (see main.ts). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Settings are checked at boot: a bad value under `account:` stops start-up naming the key.
+  accountSettings(deps.config);
   const app = await createApp('account', deps, { templatesDir });
   await app.register(accountApp);
   return app;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/src/config/index.ts';
 import { testConfig } from '../../shared/src/testing/config.ts';
-import { blogSettings } from '../src/settings.ts';
+import { blogSettings } from '../src/services/settings.ts';
 
 function problems(fn: () => unknown): string[] {
   try {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import cartMiniFragment from './routes/fragments/cart-mini.ts';
 import homeRoutes from './routes/home/index.ts';
+import { cartSettings } from './services/settings.ts';
 
 const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
 
@@ -18,6 +19,8 @@ export const cartApp = fp(
 
 /** Builds the cart app on the shared factory. Does not listen (see main.ts). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Settings are checked at boot: a bad value under `cart:` stops start-up naming the key.
+  cartSettings(deps.config);
   const app = await createApp('cart', deps, { templatesDir });
   await app.register(cartApp);
   return app;

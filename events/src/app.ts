@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import containerWidgetFragment from './routes/fragments/container-widget.ts';
 import homeRoutes from './routes/home/index.ts';
+import { eventsSettings } from './services/settings.ts';
 
 const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
 
@@ -18,6 +19,8 @@ export const eventsApp = fp(
 
 /** Builds the events app on the shared factory. Does not listen (see main.ts). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Settings are checked at boot: a bad value under `events:` stops start-up naming the key.
+  eventsSettings(deps.config);
   const app = await createApp('events', deps, { templatesDir });
   await app.register(eventsApp);
   return app;

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { federationJobs } from './jobs/index.ts';
 import authRoutes from './routes/auth/index.ts';
 import homeRoutes from './routes/home/index.ts';
+import { federationSettings } from './services/settings.ts';
 
 const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
 
@@ -20,6 +21,8 @@ export const federationApp = fp(
 
 /** Builds the federation app on the shared factory. Does not listen (see main.ts). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Settings are checked at boot: a bad value under `federation:` stops start-up naming the key.
+  federationSettings(deps.config);
   const app = await createApp('federation', deps, { templatesDir });
   await app.register(federationApp);
   return app;

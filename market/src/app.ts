@@ -3,6 +3,7 @@ import { type AppDeps, createApp } from '@rose-ash/shared/infrastructure/factory
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import homeRoutes from './routes/home/index.ts';
+import { marketSettings } from './services/settings.ts';
 
 const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
 
@@ -16,6 +17,8 @@ export const marketApp = fp(
 
 /** Builds the market app on the shared factory. Does not listen (see main.ts). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Settings are checked at boot: a bad value under `market:` stops start-up naming the key.
+  marketSettings(deps.config);
   const app = await createApp('market', deps, { templatesDir });
   await app.register(marketApp);
   return app;

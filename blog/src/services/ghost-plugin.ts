@@ -10,7 +10,7 @@ import { processStoredWebhooks, webhookState } from '@rose-ash/shared/services/b
 import { afterChange } from '@rose-ash/shared/services/blog/publishing-service.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { blogSettings } from '../settings.ts';
+import { blogSettings } from './settings.ts';
 
 export interface GhostSync {
   client: GhostClient;

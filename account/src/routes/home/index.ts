@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { RoutePlugin } from '@rose-ash/shared/infrastructure/contracts.ts';
 
 /** The account home page. */
-const homeRoutes: FastifyPluginAsync = async (app) => {
+const homeRoutes: RoutePlugin = async (app) => {
   app.get('/', async (_request, reply) =>
     reply.view('home.njk', {
       title: app.config.apps.account.title,

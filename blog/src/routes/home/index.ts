@@ -2,7 +2,7 @@ import { PageQuery } from '@rose-ash/shared/contracts/http.ts';
 import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
 import type { RoutePlugin } from '@rose-ash/shared/infrastructure/contracts.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
-import { blogSettings } from '../../settings.ts';
+import { blogSettings } from '../../services/settings.ts';
 
 /** The blog home page: the latest published posts, paginated, page-cached for anonymous readers. */
 const homeRoutes: RoutePlugin = async (app) => {

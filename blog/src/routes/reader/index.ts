@@ -5,7 +5,7 @@ import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
 import type { FastifyReply } from 'fastify';
 import { Feed } from 'feed';
 import { z } from 'zod';
-import { blogSettings } from '../../settings.ts';
+import { blogSettings } from '../../services/settings.ts';
 
 const SearchQuery = PageQuery.extend({
   q: z.string().trim().max(200, 'Search for at most 200 characters').default(''),

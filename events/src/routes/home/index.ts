@@ -1,8 +1,8 @@
 import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
-import type { FastifyPluginAsync } from 'fastify';
+import type { RoutePlugin } from '@rose-ash/shared/infrastructure/contracts.ts';
 
 /** The events home page: upcoming entries. */
-const homeRoutes: FastifyPluginAsync = async (app) => {
+const homeRoutes: RoutePlugin = async (app) => {
   app.get('/', { config: { pageCache: { tags: [PAGE_TAGS.events] } } }, async (_request, reply) =>
     reply.view('home.njk', {
       title: app.config.apps.events.title,

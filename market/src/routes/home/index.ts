@@ -1,8 +1,8 @@
 import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
-import type { FastifyPluginAsync } from 'fastify';
+import type { RoutePlugin } from '@rose-ash/shared/infrastructure/contracts.ts';
 
 /** The market home page: the markets. */
-const homeRoutes: FastifyPluginAsync = async (app) => {
+const homeRoutes: RoutePlugin = async (app) => {
   app.get('/', { config: { pageCache: { tags: [PAGE_TAGS.markets] } } }, async (_request, reply) =>
     reply.view('home.njk', {
       title: app.config.apps.market.title,

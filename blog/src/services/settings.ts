@@ -13,5 +13,10 @@ export type BlogSettings = z.infer<typeof blogSettingsSchema>;
 
 /** The blog's settings: blog/config/defaults.yaml with `blog:` from app-config.yaml over it. */
 export function blogSettings(config: AppConfig): BlogSettings {
-  return appSettings(config, 'blog', blogSettingsSchema, new URL('../config/defaults.yaml', import.meta.url));
+  return appSettings(
+    config,
+    'blog',
+    blogSettingsSchema,
+    new URL('../../config/defaults.yaml', import.meta.url),
+  );
 }
