@@ -530,25 +530,6 @@ CREATE TABLE "ticket_types" (
 	CONSTRAINT "ticket_types_sold_check" CHECK ("ticket_types"."sold" >= 0 and "ticket_types"."sold" <= "ticket_types"."quantity")
 );
 
-CREATE TABLE "tickets" (
-	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "tickets_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
-	"ticket_type_id" integer NOT NULL,
-	"order_id" integer,
-	"order_item_id" integer,
-	"seq" integer,
-	"user_id" integer,
-	"code" text NOT NULL,
-	"holder_email" text NOT NULL,
-	"holder_name" text,
-	"status" text DEFAULT 'valid' NOT NULL,
-	"issued_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "tickets_code_key" UNIQUE("code"),
-	CONSTRAINT "tickets_order_item_id_seq_key" UNIQUE("order_item_id","seq"),
-	CONSTRAINT "tickets_status_check" CHECK ("tickets"."status" in ('valid', 'used', 'cancelled')),
-	CONSTRAINT "tickets_seq_check" CHECK ("tickets"."seq" >= 1)
-);
-
 CREATE TABLE "categories" (
 	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "categories_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
 	"slug" text NOT NULL,
@@ -650,6 +631,25 @@ CREATE TABLE "suppliers" (
 	CONSTRAINT "suppliers_slug_key" UNIQUE("slug")
 );
 
+CREATE TABLE "tickets" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "tickets_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"ticket_type_id" integer NOT NULL,
+	"order_id" integer,
+	"order_item_id" integer,
+	"seq" integer,
+	"user_id" integer,
+	"code" text NOT NULL,
+	"holder_email" text NOT NULL,
+	"holder_name" text,
+	"status" text DEFAULT 'valid' NOT NULL,
+	"issued_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "tickets_code_key" UNIQUE("code"),
+	CONSTRAINT "tickets_order_item_id_seq_key" UNIQUE("order_item_id","seq"),
+	CONSTRAINT "tickets_status_check" CHECK ("tickets"."status" in ('valid', 'used', 'cancelled')),
+	CONSTRAINT "tickets_seq_check" CHECK ("tickets"."seq" >= 1)
+);
+
 CREATE TABLE "magic_links" (
 	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "magic_links_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
 	"user_email" text NOT NULL,
@@ -729,10 +729,6 @@ ALTER TABLE "bookings" ADD CONSTRAINT "bookings_entry_id_calendar_entries_id_fk"
 ALTER TABLE "bookings" ADD CONSTRAINT "bookings_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "calendar_entries" ADD CONSTRAINT "calendar_entries_calendar_id_calendars_id_fk" FOREIGN KEY ("calendar_id") REFERENCES "public"."calendars"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "ticket_types" ADD CONSTRAINT "ticket_types_entry_id_calendar_entries_id_fk" FOREIGN KEY ("entry_id") REFERENCES "public"."calendar_entries"("id") ON DELETE cascade ON UPDATE no action;
-ALTER TABLE "tickets" ADD CONSTRAINT "tickets_ticket_type_id_ticket_types_id_fk" FOREIGN KEY ("ticket_type_id") REFERENCES "public"."ticket_types"("id") ON DELETE restrict ON UPDATE no action;
-ALTER TABLE "tickets" ADD CONSTRAINT "tickets_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE set null ON UPDATE no action;
-ALTER TABLE "tickets" ADD CONSTRAINT "tickets_order_item_id_order_items_id_fk" FOREIGN KEY ("order_item_id") REFERENCES "public"."order_items"("id") ON DELETE set null ON UPDATE no action;
-ALTER TABLE "tickets" ADD CONSTRAINT "tickets_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
 ALTER TABLE "categories" ADD CONSTRAINT "categories_parent_id_categories_id_fk" FOREIGN KEY ("parent_id") REFERENCES "public"."categories"("id") ON DELETE set null ON UPDATE no action;
 ALTER TABLE "price_history" ADD CONSTRAINT "price_history_product_id_products_id_fk" FOREIGN KEY ("product_id") REFERENCES "public"."products"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "price_history" ADD CONSTRAINT "price_history_scrape_run_id_scrape_runs_id_fk" FOREIGN KEY ("scrape_run_id") REFERENCES "public"."scrape_runs"("id") ON DELETE set null ON UPDATE no action;
@@ -741,6 +737,10 @@ ALTER TABLE "products" ADD CONSTRAINT "products_category_id_categories_id_fk" FO
 ALTER TABLE "products_markets" ADD CONSTRAINT "products_markets_product_id_products_id_fk" FOREIGN KEY ("product_id") REFERENCES "public"."products"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "products_markets" ADD CONSTRAINT "products_markets_market_id_markets_id_fk" FOREIGN KEY ("market_id") REFERENCES "public"."markets"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "scrape_runs" ADD CONSTRAINT "scrape_runs_supplier_id_suppliers_id_fk" FOREIGN KEY ("supplier_id") REFERENCES "public"."suppliers"("id") ON DELETE cascade ON UPDATE no action;
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_ticket_type_id_ticket_types_id_fk" FOREIGN KEY ("ticket_type_id") REFERENCES "public"."ticket_types"("id") ON DELETE restrict ON UPDATE no action;
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE set null ON UPDATE no action;
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_order_item_id_order_items_id_fk" FOREIGN KEY ("order_item_id") REFERENCES "public"."order_items"("id") ON DELETE set null ON UPDATE no action;
+ALTER TABLE "tickets" ADD CONSTRAINT "tickets_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
 CREATE INDEX "newsletter_subscriptions_newsletter_id_idx" ON "newsletter_subscriptions" USING btree ("newsletter_id");
 CREATE INDEX "ap_activities_status_created_at_idx" ON "ap_activities" USING btree ("status","created_at");
 CREATE INDEX "ap_activities_local_actor_id_created_at_idx" ON "ap_activities" USING btree ("local_actor_id","created_at" DESC NULLS LAST);
@@ -788,9 +788,6 @@ CREATE INDEX "calendar_entries_calendar_id_starts_at_idx" ON "calendar_entries" 
 CREATE INDEX "calendar_entries_starts_at_idx" ON "calendar_entries" USING btree ("starts_at");
 CREATE INDEX "calendars_container_idx" ON "calendars" USING btree ("container_type","container_id");
 CREATE INDEX "ticket_types_entry_id_idx" ON "ticket_types" USING btree ("entry_id");
-CREATE INDEX "tickets_ticket_type_id_idx" ON "tickets" USING btree ("ticket_type_id");
-CREATE INDEX "tickets_order_id_idx" ON "tickets" USING btree ("order_id");
-CREATE INDEX "tickets_user_id_idx" ON "tickets" USING btree ("user_id");
 CREATE INDEX "categories_parent_id_idx" ON "categories" USING btree ("parent_id");
 CREATE INDEX "price_history_product_id_recorded_at_idx" ON "price_history" USING btree ("product_id","recorded_at");
 CREATE INDEX "price_history_scrape_run_id_idx" ON "price_history" USING btree ("scrape_run_id");
@@ -800,6 +797,9 @@ CREATE INDEX "products_search_idx" ON "products" USING gin ("search");
 CREATE INDEX "products_markets_market_id_idx" ON "products_markets" USING btree ("market_id");
 CREATE INDEX "scrape_runs_supplier_id_started_at_idx" ON "scrape_runs" USING btree ("supplier_id","started_at" DESC NULLS LAST);
 CREATE INDEX "scrape_runs_started_at_idx" ON "scrape_runs" USING btree ("started_at" DESC NULLS LAST);
+CREATE INDEX "tickets_ticket_type_id_idx" ON "tickets" USING btree ("ticket_type_id");
+CREATE INDEX "tickets_order_id_idx" ON "tickets" USING btree ("order_id");
+CREATE INDEX "tickets_user_id_idx" ON "tickets" USING btree ("user_id");
 CREATE INDEX "magic_links_user_email_created_at_idx" ON "magic_links" USING btree ("user_email","created_at");
 CREATE INDEX "magic_links_requested_ip_created_at_idx" ON "magic_links" USING btree ("requested_ip","created_at");
 CREATE INDEX "magic_links_expires_at_idx" ON "magic_links" USING btree ("expires_at");

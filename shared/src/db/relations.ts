@@ -19,7 +19,7 @@ import {
 } from './schema/activitypub.ts';
 import { authors, newsletters, posts, postsAuthors, postsTags, tags } from './schema/blog.ts';
 import { cartItems, carts, orderItems, orders, payments, stockReservations } from './schema/cart.ts';
-import { bookings, calendarEntries, calendars, tickets, ticketTypes } from './schema/events.ts';
+import { bookings, calendarEntries, calendars, ticketTypes } from './schema/events.ts';
 import {
   categories,
   markets,
@@ -29,6 +29,7 @@ import {
   scrapeRuns,
   suppliers,
 } from './schema/market.ts';
+import { tickets } from './schema/tickets.ts';
 import { users } from './schema/users.ts';
 
 // users

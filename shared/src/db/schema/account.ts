@@ -5,9 +5,8 @@
  */
 import { boolean, index, integer, pgTable, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { newsletters } from './blog.ts';
+import { tz } from './columns.ts';
 import { users } from './users.ts';
-
-const tz = { withTimezone: true } as const;
 
 export const newsletterSubscriptions = pgTable(
   'newsletter_subscriptions',

@@ -4,27 +4,10 @@
  * follows, likes/boosts) behind members' timelines, notifications and moderation.
  * Remote things are keyed by their URI (text) because that is their only stable identity.
  */
-import { type SQL, sql } from 'drizzle-orm';
-import {
-  type AnyPgColumn,
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  unique,
-} from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { oneOf, tz } from './columns.ts';
 import { users } from './users.ts';
-
-const tz = { withTimezone: true } as const;
-
-/** `column in (...)` for a check constraint, built from the list that also types the column. */
-function oneOf(column: AnyPgColumn, values: readonly string[]): SQL {
-  return sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`;
-}
 
 export const apActorKinds = ['app', 'member'] as const;
 export type ApActorKind = (typeof apActorKinds)[number];

@@ -2,12 +2,10 @@
  * Blog: posts and pages, tags, authors, navigation and newsletters, mirrored from Ghost when it
  * is configured (rows carry `ghost_id`) and authored locally otherwise (`ghost_id` null).
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
-  type AnyPgColumn,
   boolean,
   check,
-  customType,
   index,
   integer,
   jsonb,
@@ -18,18 +16,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
-
-const tz = { withTimezone: true } as const;
-
-/** `column in (...)` for a check constraint, built from the list that also types the column. */
-function oneOf(column: AnyPgColumn, values: readonly string[]): SQL {
-  return sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`;
-}
-
-/** Postgres full-text vector; only ever written by a generated column, so reads are strings. */
-const tsvector = customType<{ data: string }>({
-  dataType: () => 'tsvector',
-});
+import { oneOf, tsvector, tz } from './columns.ts';
 
 export const postTypes = ['post', 'page'] as const;
 export type PostType = (typeof postTypes)[number];

@@ -2,7 +2,7 @@
  * Cart: carts (anonymous or a member's), orders with snapshotted lines, SumUp payments and the
  * stock reservations that stop two checkouts selling the same last item.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   check,
@@ -15,16 +15,10 @@ import {
   unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { oneOf, tz } from './columns.ts';
 import { ticketTypes } from './events.ts';
 import { products } from './market.ts';
 import { users } from './users.ts';
-
-const tz = { withTimezone: true } as const;
-
-/** `column in (...)` for a check constraint, built from the list that also types the column. */
-function oneOf(column: AnyPgColumn, values: readonly string[]): SQL {
-  return sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`;
-}
 
 export const lineKinds = ['product', 'ticket'] as const;
 export type LineKind = (typeof lineKinds)[number];

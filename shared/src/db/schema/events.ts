@@ -2,9 +2,8 @@
  * Events: calendars attached to a blog post/page or a market, their entries, ticket types,
  * issued tickets and free bookings.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
-  type AnyPgColumn,
   check,
   index,
   integer,
@@ -15,15 +14,8 @@ import {
   unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { orderItems, orders } from './cart.ts';
+import { oneOf, tz } from './columns.ts';
 import { users } from './users.ts';
-
-const tz = { withTimezone: true } as const;
-
-/** `column in (...)` for a check constraint, built from the list that also types the column. */
-function oneOf(column: AnyPgColumn, values: readonly string[]): SQL {
-  return sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`;
-}
 
 export const calendarContainerTypes = ['post', 'market'] as const;
 export type CalendarContainerType = (typeof calendarContainerTypes)[number];
@@ -153,47 +145,6 @@ export const ticketTypes = pgTable(
 );
 export type TicketType = typeof ticketTypes.$inferSelect;
 export type NewTicketType = typeof ticketTypes.$inferInsert;
-
-export const tickets = pgTable(
-  'tickets',
-  {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    ticketTypeId: integer('ticket_type_id')
-      .notNull()
-      .references(() => ticketTypes.id, { onDelete: 'restrict' }),
-    orderId: integer('order_id').references((): AnyPgColumn => orders.id, { onDelete: 'set null' }),
-    /**
-     * With `seq` (1..quantity) this makes issuing idempotent: a repeated payment webhook
-     * inserts the same (order item, seq) pairs and conflicts instead of issuing twice.
-     */
-    orderItemId: integer('order_item_id').references((): AnyPgColumn => orderItems.id, {
-      onDelete: 'set null',
-    }),
-    seq: integer('seq'),
-    userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
-    /** Printed on the ticket and checked at the door. */
-    code: text('code').notNull(),
-    holderEmail: text('holder_email').notNull(),
-    holderName: text('holder_name'),
-    status: text('status', { enum: ticketStatuses }).notNull().default('valid'),
-    issuedAt: timestamp('issued_at', tz).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', tz)
-      .notNull()
-      .defaultNow()
-      .$onUpdate(() => new Date()),
-  },
-  (t) => [
-    unique('tickets_code_key').on(t.code),
-    unique('tickets_order_item_id_seq_key').on(t.orderItemId, t.seq),
-    index('tickets_ticket_type_id_idx').on(t.ticketTypeId),
-    index('tickets_order_id_idx').on(t.orderId),
-    index('tickets_user_id_idx').on(t.userId),
-    check('tickets_status_check', oneOf(t.status, ticketStatuses)),
-    check('tickets_seq_check', sql`${t.seq} >= 1`),
-  ],
-);
-export type Ticket = typeof tickets.$inferSelect;
-export type NewTicket = typeof tickets.$inferInsert;
 
 /**
  * Free bookings. A member holds at most one confirmed booking per entry (the partial unique

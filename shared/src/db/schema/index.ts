@@ -9,4 +9,5 @@ export * from './blog.ts';
 export * from './cart.ts';
 export * from './events.ts';
 export * from './market.ts';
+export * from './tickets.ts';
 export * from './users.ts';

@@ -2,12 +2,11 @@
  * Market: suppliers' catalogues (imported by scrapers), the markets that sell them and the
  * category tree. Products are deactivated, never deleted: orders and carts point at them.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   boolean,
   check,
-  customType,
   index,
   integer,
   jsonb,
@@ -17,18 +16,7 @@ import {
   timestamp,
   unique,
 } from 'drizzle-orm/pg-core';
-
-const tz = { withTimezone: true } as const;
-
-/** `column in (...)` for a check constraint, built from the list that also types the column. */
-function oneOf(column: AnyPgColumn, values: readonly string[]): SQL {
-  return sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`;
-}
-
-/** Postgres full-text vector; only ever written by a generated column, so reads are strings. */
-const tsvector = customType<{ data: string }>({
-  dataType: () => 'tsvector',
-});
+import { oneOf, tsvector, tz } from './columns.ts';
 
 export const scrapeRunStatuses = ['running', 'succeeded', 'failed'] as const;
 export type ScrapeRunStatus = (typeof scrapeRunStatuses)[number];

@@ -15,8 +15,7 @@ import {
   timestamp,
   unique,
 } from 'drizzle-orm/pg-core';
-
-const tz = { withTimezone: true } as const;
+import { tz } from './columns.ts';
 
 export const users = pgTable(
   'users',
