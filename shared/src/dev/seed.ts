@@ -30,7 +30,7 @@ const DAY = 24 * 60 * 60 * 1000;
 export async function seedDemoContent(db: Database, config: AppConfig): Promise<boolean> {
   return db.transaction(async (tx) => {
     // Serialise concurrent starts: the second one sees the first's content and stops.
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(7461002)`);
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('rose-ash:demo-seed'))`);
     if ((await tx.$count(posts)) + (await tx.$count(markets)) > 0) return false;
 
     const now = Date.now();
