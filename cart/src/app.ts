@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { type AppDeps, createApp } from '@rose-ash/shared/infrastructure/factory.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import addRoutes from './routes/add/index.ts';
 import cartMiniFragment from './routes/fragments/cart-mini.ts';
 import homeRoutes from './routes/home/index.ts';
 import { cartSettings } from './services/settings.ts';
@@ -12,6 +13,7 @@ const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
 export const cartApp = fp(
   async (app) => {
     await app.register(homeRoutes);
+    await app.register(addRoutes);
     await app.register(cartMiniFragment);
   },
   { name: 'cart-app', fastify: '5.x' },

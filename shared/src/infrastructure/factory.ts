@@ -30,6 +30,7 @@ import {
   type ZodTypeProvider,
 } from './contracts.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
+import { takeFlash } from './flash.ts';
 import { fragmentsPlugin } from './fragments.ts';
 import { createJobRunner, type JobClock, type JobRunner } from './jobs.ts';
 import { createLoggerOptions } from './logger.ts';
@@ -199,6 +200,11 @@ export async function createApp(
   const viewContextProviders: ViewContextProvider[] = [];
   app.decorate('addViewContext', (provider: ViewContextProvider) => {
     viewContextProviders.push(provider);
+  });
+  // A message carried across a redirect (possibly from another app), shown once.
+  app.addViewContext((request, reply) => {
+    const flash = takeFlash(request, reply, config);
+    return flash ? { flash } : {};
   });
 
   // One error handler and 404 for everything registered below, cross-cutting plugins included.

@@ -11,6 +11,7 @@ import { hash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Cache } from './cache.ts';
+import { FLASH_COOKIE } from './flash.ts';
 import {
   deferFragmentSlots,
   fragmentRequestKey,
@@ -51,10 +52,15 @@ export async function purgePageCache(cache: Cache, tags: readonly string[]): Pro
   return purged;
 }
 
-/** Signed in, or carrying what looks like a session cookie (the SSO layer may not have resolved it yet). */
+/**
+ * Signed in, carrying what looks like a session cookie (the SSO layer may not have resolved it
+ * yet), or a one-time flash message that this page will show.
+ */
 function isPersonal(request: FastifyRequest): boolean {
   if (request.user) return true;
-  return Object.keys(request.cookies ?? {}).some((name) => /session|sid/i.test(name));
+  return Object.keys(request.cookies ?? {}).some(
+    (name) => /session|sid/i.test(name) || name === FLASH_COOKIE,
+  );
 }
 
 interface PageCacheState {
