@@ -366,6 +366,8 @@ export type IssueTicketsResult =
       readonly ticketTypeId: number;
     };
 
+// ---- federation (social hub) ------------------------------------------------------------
+
 // ---- account -----------------------------------------------------------------------------
 
 export const ProfileDto = z

@@ -72,6 +72,11 @@ export const JOBS = {
     retry: { limit: 2, delaySeconds: 60, maxDelaySeconds: 600 },
     timeoutSeconds: 300,
   },
+  // ---- market ----
+  // ---- cart ----
+  // ---- events ----
+  // ---- federation (social hub) ----
+  // ---- account ----
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOBS;

@@ -23,11 +23,30 @@ export type ContainerWidgetQuery = z.infer<typeof ContainerWidgetQuery>;
 
 const NoQuery = z.object({});
 
+/**
+ * Query of the market `product-cards` fragment (live price and stock cards the blog shows where
+ * a post links to products): given SKUs, or a market's first products.
+ */
+export const ProductCardsQuery = z.union([
+  z.object({ skus: z.string().regex(/^[^,]{1,100}(,[^,]{1,100}){0,19}$/, 'up to 20 comma-separated SKUs') }),
+  z.object({
+    market: z.string().regex(/^[a-z0-9][a-z0-9-]{0,190}$/),
+    limit: z.coerce.number().int().min(1).max(12).default(4),
+  }),
+]);
+export type ProductCardsQuery = z.infer<typeof ProductCardsQuery>;
+
+/** Query of the federation `comments` fragment: fediverse replies to one of our objects (a blog Article). */
+export const CommentsQuery = z.object({ object: z.url().max(2_000) });
+export type CommentsQuery = z.infer<typeof CommentsQuery>;
+
 export const FRAGMENTS = {
   nav: { app: 'blog', personalisedBy: 'none', query: NoQuery },
   'account-nav': { app: 'account', personalisedBy: 'user', query: NoQuery },
   'cart-mini': { app: 'cart', personalisedBy: 'user-or-cart', query: NoQuery },
   'container-widget': { app: 'events', personalisedBy: 'none', query: ContainerWidgetQuery },
+  'product-cards': { app: 'market', personalisedBy: 'none', query: ProductCardsQuery },
+  comments: { app: 'federation', personalisedBy: 'none', query: CommentsQuery },
 } as const satisfies Record<string, FragmentDefinition>;
 
 export type FragmentQuery<N extends keyof typeof FRAGMENTS> = z.infer<(typeof FRAGMENTS)[N]['query']>;

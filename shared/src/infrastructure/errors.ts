@@ -49,6 +49,11 @@ export const ERROR_CODES = {
   },
   BLOG_GHOST_REFUSED: { status: 502, message: 'Ghost did not accept the change; nothing was saved' },
   BLOG_GHOST_NOT_CONFIGURED: { status: 404, message: 'Ghost is not configured on this blog' },
+  // MARKET
+  // CART
+  // EVENTS
+  // SOCIAL (the federation app's social hub and moderation)
+  // ACCOUNT
   // Generic resources.
   RESOURCE_NOT_FOUND: { status: 404, message: 'Not found' },
   RESOURCE_CONFLICT: { status: 409, message: 'The resource was changed elsewhere' },
