@@ -7,6 +7,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
   type FastifyBaseLogger,
+  type FastifyContextConfig,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
@@ -45,6 +46,14 @@ export type ViewContextProvider = (
   reply: FastifyReply,
 ) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
+/** One registered route: its method, URL pattern, contract (zod schemas) and config. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  schema: { params?: unknown; querystring?: unknown; body?: unknown; headers?: unknown; response?: unknown };
+  config: FastifyContextConfig;
+}
+
 /** What every app is built from. Tests and the dev runner pass their own. */
 export interface AppDeps {
   config: AppConfig;
@@ -66,6 +75,12 @@ export interface CreateAppOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     appName: AppName;
+    /**
+     * Every route of the app as registered (method, URL, contract, config), recorded by an
+     * onRoute hook added before any plugin: what the route fuzz test walks, and a map for
+     * operators (`app.routeTable`).
+     */
+    routeTable: RouteEntry[];
     config: AppConfig;
     db: DatabaseHandle;
     cache: Cache;
@@ -120,6 +135,13 @@ export async function createApp(
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('preValidation', refuseNulBytes);
 
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routeTable.push({ method, url: route.url, schema: route.schema ?? {}, config: route.config ?? {} });
+    }
+  });
   app.decorate('appName', name);
   app.decorate('config', config);
   app.decorate('db', deps.db);
