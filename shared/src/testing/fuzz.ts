@@ -31,6 +31,7 @@ export const HOSTILE_STRINGS = [
   '%00',
   '\u202e\ufeffü€𝔘😀\u0301',
   '\ud800',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, on purpose
   '{{7*7}}${7*7}<%= 7*7 %>',
   'javascript:alert(1)',
   '//evil.example/',
