@@ -30,7 +30,11 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from './contracts.ts';
-import { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
+import { AppError, ERROR_CODES, type ErrorCode, outageOf } from './errors.ts';
+
+/** What an outage's 503 asks clients to wait before trying again. */
+const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
 import { takeFlash } from './flash.ts';
 import { fragmentsPlugin } from './fragments.ts';
 import { createJobRunner, type JobClock, type JobRunner } from './jobs.ts';
@@ -316,7 +320,12 @@ async function handleError(
   reply: FastifyReply,
 ) {
   const { code, status, message, details } = classify(error);
-  if (status >= 500) {
+  if (status === 503 && outageOf(error)) {
+    request.log.warn(
+      { outage: outageOf(error), err: (error as Error).message },
+      'answered 503: a backing service is away',
+    );
+  } else if (status >= 500) {
     request.log.error({ err: error, reqId: request.id }, 'request failed');
   } else if (status !== 404) {
     request.log.info({ code, status, reqId: request.id }, message);
@@ -386,6 +395,8 @@ function classify(error: unknown): Classified {
   if (error instanceof AppError) {
     return { code: error.code, status: error.status, message: error.message, details: error.details };
   }
+  // Redis or Postgres away: a deliberate 503 with Retry-After, whatever route it hit.
+  if (outageOf(error)) return fromCode('SERVICE_UNAVAILABLE', { retryAfter: OUTAGE_RETRY_AFTER_SECONDS });
   const violation = contractViolation(error);
   if (violation) {
     // A path that does not fit its contract names nothing that exists.
