@@ -131,7 +131,9 @@ export async function createApp(
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
-    forceCloseConnections: true,
+    // On close: idle keep-alive sockets are closed at once, in-flight requests finish (within
+    // close-with-grace's delay) — never reset — and new requests meanwhile get a 503.
+    forceCloseConnections: 'idle',
   });
 
   // Route contracts: zod schemas validate params, query and body, and serialize JSON responses.
