@@ -1,4 +1,7 @@
+import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
 import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
+import { invalidateFragment } from '@rose-ash/shared/infrastructure/fragments.ts';
+import { purgePageCache } from '@rose-ash/shared/infrastructure/page-cache.ts';
 import { createGhostClient, type GhostClient } from '@rose-ash/shared/services/blog/ghost-client.ts';
 import {
   type PostChange,
@@ -22,7 +25,8 @@ export interface GhostSync {
   drainWebhooks(): Promise<void>;
   /**
    * The `blog.ghost-webhook` job: applies stored deliveries up to this one, in arrival order;
-   * throws (so the runner retries with back-off) while this one is still not applied.
+   * throws (so the runner retries with back-off) while this one is still not applied, unless
+   * it was given up on (malformed, or out of attempts): /admin/sync then shows it as failed.
    */
   applyWebhook(deliveryId: number): Promise<void>;
 }
@@ -63,7 +67,18 @@ export const ghostPlugin = fp(
         change.post.slug,
       );
     };
-    const deps = (): SyncDeps => ({ db: app.db.db, ghost: client, log: app.log, onPostChanged });
+    /** Menus or many rows changed: every app's header (`nav`) and every cached blog page. */
+    const onSiteWideChange = async () => {
+      await invalidateFragment(app.cache, 'nav');
+      await purgePageCache(app.cache, [PAGE_TAGS.blogPosts]);
+    };
+    const deps = (): SyncDeps => ({
+      db: app.db.db,
+      ghost: client,
+      log: app.log,
+      onPostChanged,
+      onSiteWideChange,
+    });
     let draining: Promise<void> | null = null;
     let again = false;
     const sync: GhostSync = {
@@ -80,7 +95,10 @@ export const ghostPlugin = fp(
           { upTo: deliveryId },
         );
         const state = await webhookState(app.db.db, deliveryId);
-        if (state && !state.applied) throw new Error(state.error ?? 'the delivery was not applied');
+        // A delivery given up on waits on /admin/sync for a retry or a discard: no more job retries.
+        if (state && !state.applied && !state.failed) {
+          throw new Error(state.error ?? 'the delivery was not applied');
+        }
       },
       drainWebhooks() {
         // A call during a pass asks for one more pass, so a delivery stored just as the
