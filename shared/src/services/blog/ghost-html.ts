@@ -93,6 +93,8 @@ export const MEMBERS_ONLY_MARKER = '<!--members-only-->';
  */
 export function sanitizePostHtml(html: string | null | undefined): string | null {
   if (html === null || html === undefined) return null;
+  // The editor's stand-in for the marker (ProseMirror drops comments), should it arrive as is.
+  html = html.replace(/<div data-members-only(?:="")?><\/div>/g, MEMBERS_ONLY_MARKER);
   const at = html.indexOf(MEMBERS_ONLY_MARKER);
   if (at < 0) return sanitizeHtml(html, options);
   const before = sanitizeHtml(html.slice(0, at), options);
