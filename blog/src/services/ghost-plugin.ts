@@ -1,19 +1,9 @@
-import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
-import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
-import { invalidateFragment } from '@rose-ash/shared/infrastructure/fragments.ts';
-import { purgePageCache } from '@rose-ash/shared/infrastructure/page-cache.ts';
 import { createGhostClient, type GhostClient } from '@rose-ash/shared/services/blog/ghost-client.ts';
-import {
-  type PostChange,
-  runFullSync,
-  runIncrementalSync,
-  type SyncDeps,
-} from '@rose-ash/shared/services/blog/ghost-sync.ts';
+import { runFullSync, runIncrementalSync, type SyncDeps } from '@rose-ash/shared/services/blog/ghost-sync.ts';
 import { processStoredWebhooks, webhookState } from '@rose-ash/shared/services/blog/ghost-webhooks.ts';
-import { afterChange } from '@rose-ash/shared/services/blog/publishing-service.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { blogSettings } from './settings.ts';
+import { ghostSyncEffects } from './ghost-effects.ts';
 
 export interface GhostSync {
   client: GhostClient;
@@ -50,34 +40,16 @@ export const ghostPlugin = fp(
       return;
     }
     const client = createGhostClient({ url: ghostConfig.url, adminApiKey: ghostConfig.adminApiKey });
-    // Posts first seen by a sync are announced only if published this recently.
-    const announceWindowMs = blogSettings(app.config).announce_window_hours * 60 * 60 * 1000;
-    /** A change made in Ghost is purged and announced exactly like one made in the editor. */
-    const onPostChanged = async (change: PostChange, db: DatabaseLike) => {
-      const post = change.outcome === 'deleted' ? { ...change.post, status: 'draft' as const } : change.post;
-      // A first import of an existing Ghost blog must not re-announce its whole archive.
-      const isBackfill =
-        change.before === null &&
-        !!post.publishedAt &&
-        Date.now() - post.publishedAt.getTime() > announceWindowMs;
-      await afterChange(
-        { db, cache: app.cache, config: app.config, federation: isBackfill ? null : app.services.federation },
-        post,
-        change.before,
-        change.post.slug,
-      );
-    };
-    /** Menus or many rows changed: every app's header (`nav`) and every cached blog page. */
-    const onSiteWideChange = async () => {
-      await invalidateFragment(app.cache, 'nav');
-      await purgePageCache(app.cache, [PAGE_TAGS.blogPosts]);
-    };
+    const effects = ghostSyncEffects({
+      cache: app.cache,
+      config: app.config,
+      federation: app.services.federation,
+    });
     const deps = (): SyncDeps => ({
       db: app.db.db,
       ghost: client,
       log: app.log,
-      onPostChanged,
-      onSiteWideChange,
+      ...effects,
     });
     let draining: Promise<void> | null = null;
     let again = false;
