@@ -12,6 +12,7 @@ import { seedDemoContent } from '@rose-ash/shared/dev/seed.ts';
 import { seedDemoBlog } from '@rose-ash/shared/dev/seed-blog.ts';
 import { fragmentCacheKey } from '@rose-ash/shared/infrastructure/fragments.ts';
 import { PAGE_CACHE_HEADER } from '@rose-ash/shared/infrastructure/page-cache.ts';
+import { ghostPostValues } from '@rose-ash/shared/services/blog/ghost-sync.ts';
 import { MAX_ATTEMPTS } from '@rose-ash/shared/services/blog/ghost-webhooks.ts';
 import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
 import { testConfig } from '@rose-ash/shared/testing/config.ts';
@@ -414,6 +415,13 @@ describe('writing back to Ghost', () => {
     });
     expect(res.statusCode, res.body.slice(0, 500)).toBe(303);
     const put = sent('PUT', `/posts/${post.ghostId}/`)!;
+    // Ghost answers in Lexical alone unless asked; the blog asks for the HTML it then applies.
+    const request = lastWrite('PUT', `/posts/${post.ghostId}/`)!;
+    expect(request.query.get('formats')).toContain('html');
+    expect(request.query.get('include')).toBe('tags,authors');
+    expect(
+      ghostPostValues('post', { id: 'x', title: 'T', slug: 't', updated_at: put.updated_at as string }),
+    ).not.toHaveProperty('html');
     expect(put.feature_image_alt).toBe('A red door');
     expect(put.html).toBe(body);
     expect(inGhost(post.ghostId!)).toMatchObject({ feature_image_alt: 'A red door', html: body });

@@ -386,15 +386,19 @@ export function ghostPostValues(type: PostType, item: GhostPost) {
     type,
     slug: item.slug,
     title: item.title,
-    html,
-    plaintext,
+    // An answer without HTML (Ghost sends Lexical alone unless asked) keeps the stored body.
+    ...(item.html !== undefined ? { html, plaintext } : {}),
     // Webhook payloads omit the editor source; keep what a full pull stored.
     ...(item.lexical !== undefined ? { lexical: item.lexical } : {}),
     ...(item.mobiledoc !== undefined ? { mobiledoc: item.mobiledoc } : {}),
     // Ghost's own excerpt of a gated post may quote what only members may read.
-    excerpt: gated
-      ? (item.custom_excerpt ?? (plaintext ? truncateText(plaintext, 300) : null))
-      : (item.excerpt ?? item.custom_excerpt ?? null),
+    ...(item.html !== undefined || !gated
+      ? {
+          excerpt: gated
+            ? (item.custom_excerpt ?? (plaintext ? truncateText(plaintext, 300) : null))
+            : (item.excerpt ?? item.custom_excerpt ?? null),
+        }
+      : {}),
     customExcerpt: item.custom_excerpt ?? null,
     featureImage: item.feature_image ?? null,
     featureImageAlt: item.feature_image_alt ?? null,
