@@ -448,6 +448,22 @@ describe('writing back to Ghost', () => {
     expect((await t.app.inject({ url: '/about/', headers: html, cookies: visited })).body).toContain(
       'We are a cooperative.',
     );
+
+    // A new page is created in Ghost as a page.
+    const fresh = await formSession(t.app, '/admin/posts/new?type=page', admin);
+    expect(fresh.page.body).toContain('New page');
+    const created = await submitForm(t.app, '/admin/posts', fresh.cookies, {
+      _csrf: fresh.csrf,
+      type: 'page',
+      title: 'Opening hours',
+      html: '<p>Saturdays, nine till one.</p>',
+      action: 'publish',
+    });
+    expect(created.statusCode, created.body.slice(0, 500)).toBe(303);
+    expect(sent('POST', '/pages/')).toMatchObject({ title: 'Opening hours', status: 'published' });
+    const local = await row('opening-hours');
+    expect(local).toMatchObject({ type: 'page', status: 'published' });
+    expect(stub.pages.find((p) => p.id === local.ghostId)).toBeTruthy();
   });
 
   it('15. after the blog wrote, a full sync finds both sides equal; a difference is reported as drift', async () => {
