@@ -229,6 +229,7 @@ CREATE TABLE "ghost_webhook_events" (
 	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"processed_at" timestamp with time zone,
+	"failed_at" timestamp with time zone,
 	"error" text
 );
 

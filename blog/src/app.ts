@@ -12,6 +12,7 @@ import homeRoutes from './routes/home/index.ts';
 import postRoutes from './routes/posts/index.ts';
 import readerRoutes from './routes/reader/index.ts';
 import siteAdminRoutes from './routes/site-admin/index.ts';
+import { footerPlugin } from './services/footer-plugin.ts';
 import { ghostPlugin } from './services/ghost-plugin.ts';
 import { mediaPlugin } from './services/media-plugin.ts';
 
@@ -22,6 +23,7 @@ export const blogApp = fp(
   async (app) => {
     await app.register(ghostPlugin);
     await app.register(mediaPlugin);
+    await app.register(footerPlugin);
     await app.register(blogJobs);
     await app.register(ghostWebhookRoutes);
     await app.register(editorRoutes);

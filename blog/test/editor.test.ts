@@ -9,55 +9,11 @@ import { signInAs } from '@rose-ash/shared/testing/sessions.ts';
 import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
+import { formSession, multipart, submitForm } from './forms.ts';
 
 const ADMIN = 'editor-admin@example.org';
 let t: TestApp;
 let cookies: Record<string, string>;
-
-/** Loads a form page and returns the cookies and CSRF token a browser would post with. */
-async function formSession(app: TestApp['app'], url: string, base: Record<string, string>) {
-  const page = await app.inject({ url, cookies: base, headers: { accept: 'text/html' } });
-  expect(page.statusCode, url).toBe(200);
-  const csrfCookie = page.cookies.find((c) => c.name.endsWith('_csrf'));
-  return {
-    page,
-    cookies: { ...base, ...(csrfCookie ? { [csrfCookie.name]: csrfCookie.value } : {}) },
-    csrf: formField(page.body, '_csrf')!,
-  };
-}
-
-function multipart(fields: Record<string, string>, file?: { name: string; data: Buffer; type: string }) {
-  const boundary = `----ra${Math.random().toString(16).slice(2)}`;
-  const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  }
-  if (file) {
-    parts.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="featureImageFile"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
-      ),
-      file.data,
-      Buffer.from('\r\n'),
-    );
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return {
-    payload: Buffer.concat(parts),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  };
-}
-
-/** Posts the editor form as a browser does (multipart, with cookies). */
-function submitForm(
-  app: TestApp['app'],
-  url: string,
-  cookies: Record<string, string>,
-  fields: Record<string, string>,
-  file?: { name: string; data: Buffer; type: string },
-) {
-  return app.inject({ method: 'POST', url, cookies, ...multipart(fields, file) });
-}
 
 const PNG = Buffer.from(
   '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5a3d6b60000000049454e44ae426082',

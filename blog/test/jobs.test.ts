@@ -1,7 +1,7 @@
 /**
  * The job runner as the blog uses it: two app instances on one database run the
  * `blog.publish-scheduled` job once per tick between them, and a stored Ghost delivery that
- * cannot be applied is retried with back-off, its error shown by `pnpm jobs`.
+ * cannot be applied yet is retried with back-off, its error shown by `pnpm jobs`.
  */
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -105,8 +105,22 @@ describe('job runner', () => {
       GHOST_WEBHOOK_SECRET: secret,
     });
 
-    // Correctly signed, but the post in it has no title, slug or dates: it cannot be applied.
-    const raw = JSON.stringify({ post: { current: { id: '0123456789abcdef01234567' } } });
+    // Correctly signed and well-formed, but its slug is still another post's here (Ghost renamed
+    // both and the other delivery has not arrived): it fails until that changes.
+    await database.handle.db
+      .insert(posts)
+      .values({ ghostId: 'fedcba9876543210fedcba98', slug: 'renamed', title: 'Other', status: 'draft' });
+    const raw = JSON.stringify({
+      post: {
+        current: {
+          id: '0123456789abcdef01234567',
+          title: 'Renamed',
+          slug: 'renamed',
+          status: 'draft',
+          updated_at: new Date().toISOString(),
+        },
+      },
+    });
     const ts = Date.now();
     const signature = `sha256=${createHmac('sha256', secret)
       .update(raw + ts)
@@ -139,7 +153,8 @@ describe('job runner', () => {
       .where(eq(ghostWebhookEvents.id, deliveryId));
     expect(delivery?.processedAt).toBeNull();
     expect(delivery?.attempts).toBeGreaterThanOrEqual(2);
-    expect(delivery?.error).toMatch(/malformed/);
+    expect(delivery?.error).toMatch(/posts_type_slug_key|duplicate|unique/i);
+    expect(delivery?.failedAt).toBeNull();
 
     const { stdout } = await promisify(execFile)(
       process.execPath,
@@ -151,7 +166,7 @@ describe('job runner', () => {
     );
     const line = stdout.split('\n').find((l) => l.startsWith('blog.ghost-webhook'));
     expect(line).toContain('on demand');
-    expect(line).toMatch(/malformed/);
+    expect(line).toMatch(/not applied|duplicate|unique|posts_type_slug_key/i);
     for (const name of ['blog.publish-scheduled', 'blog.ghost-safety-net', 'federation.purge-sign-in']) {
       expect(stdout).toContain(name);
     }

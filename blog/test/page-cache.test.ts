@@ -34,6 +34,9 @@ beforeAll(async () => {
       ACCOUNT_INTERNAL_URL: base,
       CART_INTERNAL_URL: base,
       EVENTS_INTERNAL_URL: base,
+      // Post pages also ask federation (comments) and market (product cards).
+      FEDERATION_INTERNAL_URL: base,
+      MARKET_INTERNAL_URL: base,
     },
   });
   t = await buildTestApp(buildApp, { config });

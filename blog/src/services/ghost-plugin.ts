@@ -1,16 +1,9 @@
-import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
 import { createGhostClient, type GhostClient } from '@rose-ash/shared/services/blog/ghost-client.ts';
-import {
-  type PostChange,
-  runFullSync,
-  runIncrementalSync,
-  type SyncDeps,
-} from '@rose-ash/shared/services/blog/ghost-sync.ts';
+import { runFullSync, runIncrementalSync, type SyncDeps } from '@rose-ash/shared/services/blog/ghost-sync.ts';
 import { processStoredWebhooks, webhookState } from '@rose-ash/shared/services/blog/ghost-webhooks.ts';
-import { afterChange } from '@rose-ash/shared/services/blog/publishing-service.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { blogSettings } from './settings.ts';
+import { ghostSyncEffects } from './ghost-effects.ts';
 
 export interface GhostSync {
   client: GhostClient;
@@ -22,7 +15,8 @@ export interface GhostSync {
   drainWebhooks(): Promise<void>;
   /**
    * The `blog.ghost-webhook` job: applies stored deliveries up to this one, in arrival order;
-   * throws (so the runner retries with back-off) while this one is still not applied.
+   * throws (so the runner retries with back-off) while this one is still not applied, unless
+   * it was given up on (malformed, or out of attempts): /admin/sync then shows it as failed.
    */
   applyWebhook(deliveryId: number): Promise<void>;
 }
@@ -46,24 +40,17 @@ export const ghostPlugin = fp(
       return;
     }
     const client = createGhostClient({ url: ghostConfig.url, adminApiKey: ghostConfig.adminApiKey });
-    // Posts first seen by a sync are announced only if published this recently.
-    const announceWindowMs = blogSettings(app.config).announce_window_hours * 60 * 60 * 1000;
-    /** A change made in Ghost is purged and announced exactly like one made in the editor. */
-    const onPostChanged = async (change: PostChange, db: DatabaseLike) => {
-      const post = change.outcome === 'deleted' ? { ...change.post, status: 'draft' as const } : change.post;
-      // A first import of an existing Ghost blog must not re-announce its whole archive.
-      const isBackfill =
-        change.before === null &&
-        !!post.publishedAt &&
-        Date.now() - post.publishedAt.getTime() > announceWindowMs;
-      await afterChange(
-        { db, cache: app.cache, config: app.config, federation: isBackfill ? null : app.services.federation },
-        post,
-        change.before,
-        change.post.slug,
-      );
-    };
-    const deps = (): SyncDeps => ({ db: app.db.db, ghost: client, log: app.log, onPostChanged });
+    const effects = ghostSyncEffects({
+      cache: app.cache,
+      config: app.config,
+      federation: app.services.federation,
+    });
+    const deps = (): SyncDeps => ({
+      db: app.db.db,
+      ghost: client,
+      log: app.log,
+      ...effects,
+    });
     let draining: Promise<void> | null = null;
     let again = false;
     const sync: GhostSync = {
@@ -80,7 +67,10 @@ export const ghostPlugin = fp(
           { upTo: deliveryId },
         );
         const state = await webhookState(app.db.db, deliveryId);
-        if (state && !state.applied) throw new Error(state.error ?? 'the delivery was not applied');
+        // A delivery given up on waits on /admin/sync for a retry or a discard: no more job retries.
+        if (state && !state.applied && !state.failed) {
+          throw new Error(state.error ?? 'the delivery was not applied');
+        }
       },
       drainWebhooks() {
         // A call during a pass asks for one more pass, so a delivery stored just as the

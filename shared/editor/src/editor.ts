@@ -3,10 +3,166 @@
  * shared/static/editor/editor.js. Progressive enhancement: the form works without it (a plain
  * HTML textarea); with it, the textarea is replaced by a rich-text editor that writes its HTML
  * back into the textarea and autosaves drafts.
+ *
+ * Ghost's HTML round-trips: an image card keeps its caption (`<figure><img><figcaption>`) and
+ * its image attributes; cards the editor cannot edit (bookmark, gallery, embed, callout,
+ * toggle, button, product, audio, video, file…) are kept whole as uneditable blocks; and the
+ * members-only marker (`<!--members-only-->`) is a visible divider that comes back as itself.
  */
-import { Editor } from '@tiptap/core';
+import { Editor, mergeAttributes, Node } from '@tiptap/core';
 import Image from '@tiptap/extension-image';
 import StarterKit from '@tiptap/starter-kit';
+
+const MEMBERS_ONLY = '<!--members-only-->';
+/** How the marker travels through the editor (ProseMirror drops comments). */
+const MEMBERS_ONLY_TAG = '<div data-members-only=""></div>';
+
+/** A Ghost card the editor cannot edit: any `kg-card` except a plain image card. */
+function isOpaqueCard(el: HTMLElement): boolean {
+  const classes = el.classList;
+  if (![...classes].some((c) => c.startsWith('kg-') && c.endsWith('-card'))) return false;
+  if (!classes.contains('kg-image-card')) return true;
+  // An image card holding a link or anything but the image and its caption stays whole.
+  return [...el.children].some((child) => child.tagName !== 'IMG' && child.tagName !== 'FIGCAPTION');
+}
+
+/** The image, with the attributes Ghost's image cards carry, in Ghost's order. */
+const GhostImage = Image.extend({
+  addAttributes() {
+    const keep = (name: string) => ({
+      default: null,
+      parseHTML: (el: HTMLElement) => el.getAttribute(name),
+      renderHTML: (attrs: Record<string, unknown>) => (attrs[name] == null ? {} : { [name]: attrs[name] }),
+    });
+    return {
+      src: keep('src'),
+      class: keep('class'),
+      alt: keep('alt'),
+      title: keep('title'),
+      loading: keep('loading'),
+      width: keep('width'),
+      height: keep('height'),
+      srcset: keep('srcset'),
+      sizes: keep('sizes'),
+    };
+  },
+});
+
+/** `<figure>` around an image and its caption (Ghost's image card). */
+const ImageFigure = Node.create({
+  name: 'imageFigure',
+  group: 'block',
+  content: 'image figcaption?',
+  draggable: true,
+  isolating: true,
+  addAttributes() {
+    return {
+      class: {
+        default: 'kg-card kg-image-card',
+        parseHTML: (el) => el.getAttribute('class'),
+      },
+    };
+  },
+  parseHTML() {
+    return [
+      {
+        tag: 'figure',
+        getAttrs: (el) =>
+          (el as HTMLElement).querySelector(':scope > img') && !isOpaqueCard(el as HTMLElement) ? {} : false,
+      },
+    ];
+  },
+  renderHTML({ node, HTMLAttributes }) {
+    // Ghost marks a captioned card; keep the class in step with the caption.
+    const classes = String(HTMLAttributes.class ?? '')
+      .split(/\s+/)
+      .filter((c) => c && c !== 'kg-card-hascaption');
+    const captioned = node.childCount > 1 && node.child(1).textContent.trim() !== '';
+    if (captioned) classes.push('kg-card-hascaption');
+    return ['figure', mergeAttributes(HTMLAttributes, { class: classes.join(' ') }), 0];
+  },
+});
+
+const Figcaption = Node.create({
+  name: 'figcaption',
+  content: 'inline*',
+  marks: '_',
+  parseHTML() {
+    return [{ tag: 'figcaption' }];
+  },
+  renderHTML() {
+    return ['figcaption', 0];
+  },
+});
+
+/** A card kept exactly as it came: shown, not editable, written back as its original HTML. */
+const GhostCard = Node.create({
+  name: 'ghostCard',
+  group: 'block',
+  atom: true,
+  selectable: true,
+  draggable: true,
+  addAttributes() {
+    return { html: { default: '', rendered: false } };
+  },
+  parseHTML() {
+    return ['figure', 'div', 'aside', 'section'].map((tag) => ({
+      tag,
+      priority: 100,
+      getAttrs: (el: HTMLElement | string) =>
+        typeof el !== 'string' && isOpaqueCard(el) ? { html: el.outerHTML } : false,
+    }));
+  },
+  renderHTML({ node }) {
+    const template = document.createElement('template');
+    template.innerHTML = String(node.attrs.html);
+    return (template.content.firstElementChild as HTMLElement | null) ?? ['div'];
+  },
+  addNodeView() {
+    return ({ node }) => {
+      const dom = document.createElement('div');
+      dom.className = 'editor-card';
+      dom.contentEditable = 'false';
+      const label = document.createElement('p');
+      label.className = 'editor-card-label';
+      label.textContent = 'Ghost card (edit it in Ghost; kept as it is)';
+      const body = document.createElement('div');
+      body.className = 'editor-card-body';
+      body.innerHTML = String(node.attrs.html);
+      dom.append(label, body);
+      return { dom };
+    };
+  },
+});
+
+/** Ghost's members-only marker: what is above it is the public preview. */
+const MembersOnly = Node.create({
+  name: 'membersOnly',
+  group: 'block',
+  atom: true,
+  selectable: true,
+  parseHTML() {
+    return [{ tag: 'div[data-members-only]' }];
+  },
+  renderHTML() {
+    return ['div', { 'data-members-only': '' }];
+  },
+  addNodeView() {
+    return () => {
+      const dom = document.createElement('div');
+      dom.className = 'editor-members-only';
+      dom.contentEditable = 'false';
+      dom.setAttribute('role', 'separator');
+      dom.textContent = 'Members only below this line';
+      return { dom };
+    };
+  },
+});
+
+/** The editor's HTML as the form sends it: the marker back as Ghost's comment. */
+function toGhostHtml(html: string): string {
+  return html.replaceAll(MEMBERS_ONLY_TAG, MEMBERS_ONLY);
+}
 
 type Command = (editor: Editor) => void;
 
@@ -30,8 +186,20 @@ const COMMANDS: Record<string, Command> = {
     else e.chain().focus().extendMarkRange('link').setLink({ href: href.trim() }).run();
   },
   image: (e) => {
-    const src = window.prompt('Image address');
-    if (src?.trim()) e.chain().focus().setImage({ src: src.trim() }).run();
+    const src = window.prompt('Image address')?.trim();
+    if (!src) return;
+    const alt = window.prompt('Describe the image (alt text)')?.trim() ?? '';
+    const caption = window.prompt('Caption (optional)')?.trim() ?? '';
+    e.chain()
+      .focus()
+      .insertContent({
+        type: 'imageFigure',
+        content: [
+          { type: 'image', attrs: { src, alt, class: 'kg-image' } },
+          ...(caption ? [{ type: 'figcaption', content: [{ type: 'text', text: caption }] }] : []),
+        ],
+      })
+      .run();
   },
 };
 
@@ -72,8 +240,18 @@ function mount(form: HTMLFormElement) {
 
   const editor = new Editor({
     element: host,
-    extensions: [StarterKit.configure({ link: { openOnClick: false, autolink: true } }), Image],
-    content: textarea.value,
+    extensions: [
+      // Links keep what they had (Ghost's have no target): no target or rel added on the way.
+      StarterKit.configure({
+        link: { openOnClick: false, autolink: true, HTMLAttributes: { target: null, rel: null } },
+      }),
+      GhostImage,
+      ImageFigure,
+      Figcaption,
+      GhostCard,
+      MembersOnly,
+    ],
+    content: textarea.value.replace(MEMBERS_ONLY, MEMBERS_ONLY_TAG),
     editorProps: {
       attributes: {
         class: 'prose editor-content',
@@ -83,7 +261,7 @@ function mount(form: HTMLFormElement) {
       },
     },
     onUpdate: ({ editor: e }) => {
-      textarea.value = e.getHTML();
+      textarea.value = toGhostHtml(e.getHTML());
       scheduleAutosave();
     },
   });
@@ -110,7 +288,7 @@ function mount(form: HTMLFormElement) {
   let inFlight: Promise<void> | null = null;
   form.addEventListener('submit', (event) => {
     window.clearTimeout(timer);
-    textarea.value = editor.getHTML();
+    textarea.value = toGhostHtml(editor.getHTML());
     if (inFlight) {
       // An autosave may be creating this very post: submit once it has answered, to the URL it
       // gives, or the same post would be created twice.
@@ -138,7 +316,7 @@ function mount(form: HTMLFormElement) {
     const data = new FormData(form);
     const body: Record<string, string> = {};
     for (const [key, value] of data.entries()) if (typeof value === 'string') body[key] = value;
-    body.html = editor.getHTML();
+    body.html = toGhostHtml(editor.getHTML());
     try {
       const res = await fetch(autosaveUrl, {
         method: 'POST',

@@ -85,6 +85,11 @@ export const envSchema = z.object({
   OIDC_CLIENT_SECRET_ACCOUNT: z.string().min(16).optional(),
   OIDC_SIGNING_KEY: pem.optional(),
   AP_PRIVATE_KEY: pem.optional(),
+  /**
+   * Development only: lets ActivityPub reach servers on private and loopback addresses (a
+   * Mastodon or GoToSocial on the same machine). Refused in production.
+   */
+  AP_ALLOW_PRIVATE_ADDRESSES: z.enum(['true', 'false']).optional(),
 
   ADMIN_EMAILS: list.pipe(z.array(z.email())).optional(),
   SMTP_URL: z

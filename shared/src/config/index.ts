@@ -63,6 +63,13 @@ export interface AppConfig {
   };
   sumup: { apiKey: string; merchantCode: string; apiBase: string } | null;
   ghost: { url: string; adminApiKey: string; contentApiKey?: string; webhookSecret?: string } | null;
+  activityPub: {
+    /**
+     * Private and loopback addresses may be fetched and delivered to: always in tests, in
+     * development only with AP_ALLOW_PRIVATE_ADDRESSES=true, never in production.
+     */
+    allowPrivateAddresses: boolean;
+  };
   /** The parsed YAML, for app-specific sections (e.g. market scrapers). */
   file: FileConfig;
 }
@@ -128,6 +135,11 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   }
   if (env.GHOST_URL && !env.GHOST_ADMIN_API_KEY)
     problems.push('GHOST_ADMIN_API_KEY: required when GHOST_URL is set');
+  if (isProduction && env.AP_ALLOW_PRIVATE_ADDRESSES === 'true') {
+    problems.push(
+      'AP_ALLOW_PRIVATE_ADDRESSES: refused in production (it lets remote servers make us fetch private addresses)',
+    );
+  }
   if (env.SUMUP_API_KEY && !env.SUMUP_MERCHANT_CODE) {
     problems.push('SUMUP_MERCHANT_CODE: required when SUMUP_API_KEY is set');
   }
@@ -208,6 +220,10 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
             ...(env.GHOST_WEBHOOK_SECRET ? { webhookSecret: env.GHOST_WEBHOOK_SECRET } : {}),
           }
         : null,
+    activityPub: {
+      allowPrivateAddresses:
+        !isProduction && (env.NODE_ENV === 'test' || env.AP_ALLOW_PRIVATE_ADDRESSES === 'true'),
+    },
     file,
   };
 }

@@ -49,12 +49,22 @@ export const PostDto = z
     type: z.enum(['post', 'page']),
     slug: z.string(),
     title: z.string(),
+    /**
+     * What this reader may read: the whole body, or (see `locked`) the public preview of a
+     * members-only or paid post. Lists, feeds and search always carry the public version.
+     */
     html: nullableString,
+    /** Ghost's visibility: public, members, paid or tiers. */
+    visibility: z.enum(['public', 'members', 'paid', 'tiers']),
+    /** Null when `html` is whole; else who may read the rest (signed-in or paying members). */
+    locked: z.enum(['members', 'paid']).nullable(),
     excerpt: nullableString,
     featureImage: nullableString,
     featureImageAlt: nullableString,
+    /** Sanitised HTML (Ghost's captions carry links and emphasis). */
     featureImageCaption: nullableString,
     publishedAt: z.date().nullable(),
+    /** Last change: Ghost's `updated_at` for a synced post. */
     updatedAt: z.date(),
     readingTime: z.number().int().nonnegative(),
     metaTitle: nullableString,
@@ -64,6 +74,8 @@ export const PostDto = z
     canonicalUrl: nullableString,
     /** The primary author, or null. */
     author: AuthorRefDto.nullable(),
+    /** Every author, in Ghost's order (the primary first). */
+    authors: z.array(AuthorRefDto).readonly(),
     /** Public tags only, in the post's order. */
     tags: z.array(TagRefDto).readonly(),
   })
@@ -120,6 +132,16 @@ export const AuthorDto = z
 export type AuthorDto = z.infer<typeof AuthorDto>;
 
 export const NavItemDto = z.object({ label: z.string(), url: z.string() }).readonly();
+
+/** Who is reading a post page: members-only posts open to signed-in members, paid ones to staff. */
+export const ViewerDto = z.object({ signedIn: z.boolean(), staff: z.boolean() }).readonly();
+export type ViewerDto = z.infer<typeof ViewerDto>;
+
+/** A newsletter readers can subscribe to (Ghost's, or the blog's own without Ghost). */
+export const NewsletterDto = z
+  .object({ id, slug: z.string(), name: z.string(), description: nullableString, ghostId: nullableString })
+  .readonly();
+export type NewsletterDto = z.infer<typeof NewsletterDto>;
 export type NavItemDto = z.infer<typeof NavItemDto>;
 
 export const NavMenusDto = z
@@ -131,6 +153,7 @@ export type NavMenusDto = z.infer<typeof NavMenusDto>;
 export const AdminPostDto = z
   .object({
     id,
+    type: z.enum(['post', 'page']),
     title: z.string(),
     slug: z.string(),
     status: postStatus,
@@ -141,10 +164,11 @@ export const AdminPostDto = z
   .readonly();
 export type AdminPostDto = z.infer<typeof AdminPostDto>;
 
-/** A post as the editor loads it (any status). */
+/** A post or page as the editor loads it (any status). */
 export const EditablePostDto = z
   .object({
     id,
+    type: z.enum(['post', 'page']),
     uuid: z.string(),
     slug: z.string(),
     title: z.string(),
@@ -153,10 +177,12 @@ export const EditablePostDto = z
     featureImage: nullableString,
     featureImageAlt: nullableString,
     status: postStatus,
+    visibility: z.enum(['public', 'members', 'paid', 'tiers']),
     publishedAt: z.date().nullable(),
     updatedAt: z.date(),
     ghostId: nullableString,
     ghostUpdatedAt: z.date().nullable(),
+    /** Tag names in order; Ghost's internal tags keep their `#`. */
     tagNames: z.array(z.string()).readonly(),
   })
   .readonly();
@@ -181,6 +207,8 @@ export const PostInputDto = z.object({
   publishAt: z.string().trim().max(40).default(''),
   /** The Ghost `updated_at` the editor loaded, for collision detection on write-back. */
   ghostUpdatedAt: z.string().trim().max(40).default(''),
+  /** New items only: a post (default) or a page; an existing item keeps its type. */
+  type: z.enum(['post', 'page']).optional(),
 });
 export type PostInputDto = z.infer<typeof PostInputDto>;
 
@@ -198,7 +226,8 @@ export type SavePostResult =
   | { readonly ok: true; readonly post: EditablePostDto; readonly ghostWarning?: string }
   | {
       readonly ok: false;
-      readonly reason: 'conflict' | 'invalid_schedule' | 'not_found' | 'ghost_error';
+      /** conflict: a real `updated_at` collision; ghost_rejected: Ghost refused it (its message says why). */
+      readonly reason: 'conflict' | 'invalid_schedule' | 'not_found' | 'ghost_rejected' | 'ghost_error';
       readonly message: string;
     };
 
@@ -219,11 +248,36 @@ export const SyncRunDto = z
     error: nullableString,
   })
   .readonly();
+/** A stored Ghost webhook delivery that could not be applied (kept for a retry or a discard). */
+export const FailedDeliveryDto = z
+  .object({
+    id,
+    event: z.string(),
+    receivedAt: z.date(),
+    failedAt: z.date(),
+    attempts: z.number().int().nonnegative(),
+    error: nullableString,
+  })
+  .readonly();
+export type FailedDeliveryDto = z.infer<typeof FailedDeliveryDto>;
+
 export const SyncStatusDto = z
   .object({
     runs: z.array(SyncRunDto).readonly(),
-    /** Stored Ghost webhook deliveries not applied yet. */
+    /** Stored Ghost webhook deliveries not applied yet (and not given up on). */
     pendingDeliveries: z.number().int().nonnegative(),
+    /** Deliveries given up on, newest first. */
+    failedDeliveries: z.array(FailedDeliveryDto).readonly(),
+    /**
+     * What the last full sync found different from Ghost with nothing in Ghost to explain it,
+     * or null before the first full sync.
+     */
+    drift: z
+      .object({ posts: z.number().int().nonnegative(), pages: z.number().int().nonnegative(), at: z.date() })
+      .readonly()
+      .nullable(),
+    /** Demo rows the last full sync removed (they were not Ghost's), if any. */
+    demoRemoved: z.number().int().nonnegative(),
   })
   .readonly();
 export type SyncStatusDto = z.infer<typeof SyncStatusDto>;

@@ -22,6 +22,7 @@ import type {
   MarketDto,
   NavItemDto,
   NavMenusDto,
+  NewsletterDto,
   PostDto,
   PostInputDto,
   PostPageDto,
@@ -31,6 +32,7 @@ import type {
   SearchPageDto,
   SyncStatusDto,
   TagDto,
+  ViewerDto,
   WriterDto,
 } from './dtos.ts';
 
@@ -43,8 +45,12 @@ export interface BlogService {
     tagSlug?: string;
     authorSlug?: string;
   }): Promise<PostPageDto>;
-  /** A published post or page by slug (posts and pages share Ghost's URL space), or null. */
-  getPublishedBySlug(slug: string): Promise<PostDto | null>;
+  /**
+   * A published post or page by slug (posts and pages share Ghost's URL space), or null. The
+   * body is whole when `viewer` may read it (members-only: signed in; paid: staff), else the
+   * public preview with `locked` saying who may read the rest. Without a viewer: anonymous.
+   */
+  getPublishedBySlug(slug: string, viewer?: ViewerDto): Promise<PostDto | null>;
   /** Every published post and page (sitemap), or the newest `limit` (feeds), newest first. */
   listAllPublished(opts?: { limit?: number; type?: 'post' | 'page' }): Promise<readonly PostDto[]>;
   /** Full-text search over published posts and pages, ranked, with highlighted snippets. */
@@ -57,12 +63,17 @@ export interface BlogService {
   listAuthors(): Promise<readonly AuthorDto[]>;
   /** A site menu in display order. */
   getNavigation(menu: 'primary' | 'secondary'): Promise<readonly NavItemDto[]>;
+  /** Active newsletters members can subscribe to, in Ghost's order. */
+  listNewsletters(): Promise<readonly NewsletterDto[]>;
   /** The ActivityPub `Article` of a post by its uuid, its Tombstone once it went, or nothing. */
   getArticle(uuid: string): Promise<ArticleLookup>;
 
   // ---- writing (admins, through the editor) ------------------------------------------------
-  /** Posts for the editor's list, newest change first, optionally of one status. */
-  listAdminPosts(status?: 'draft' | 'scheduled' | 'published'): Promise<readonly AdminPostDto[]>;
+  /** Posts (or pages) for the editor's list, newest change first, optionally of one status. */
+  listAdminPosts(
+    status?: 'draft' | 'scheduled' | 'published',
+    type?: 'post' | 'page',
+  ): Promise<readonly AdminPostDto[]>;
   /** How many posts have each status. */
   countPostsByStatus(): Promise<Readonly<Record<'draft' | 'scheduled' | 'published', number>>>;
   /** A post (any status) for the editor, or null. */
@@ -86,8 +97,12 @@ export interface BlogService {
   getMenus(): Promise<NavMenusDto>;
   /** Replaces both menus; drops the `nav` fragment and the cached pages so it shows at once. */
   saveMenus(menus: { primary: readonly NavItemDto[]; secondary: readonly NavItemDto[] }): Promise<void>;
-  /** Recent Ghost sync runs and the webhook deliveries still to apply. */
+  /** Recent Ghost sync runs, the webhook deliveries still to apply or given up on, and drift. */
   getSyncStatus(): Promise<SyncStatusDto>;
+  /** Makes a failed delivery pending again (the caller sends its job); false when unknown. */
+  retryWebhookDelivery(id: number): Promise<boolean>;
+  /** Drops a failed delivery for good; false when unknown or not failed. */
+  discardWebhookDelivery(id: number): Promise<boolean>;
 }
 
 export interface MarketService {

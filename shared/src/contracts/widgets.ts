@@ -25,10 +25,16 @@ const NoQuery = z.object({});
 
 /**
  * Query of the market `product-cards` fragment (live price and stock cards the blog shows where
- * a post links to products): given SKUs, or a market's first products.
+ * a post links to products): given SKUs, given product slugs (a post links to
+ * `<market>/p/<slug>/`, so the slug is all the blog knows), or a market's first products.
  */
 export const ProductCardsQuery = z.union([
   z.object({ skus: z.string().regex(/^[^,]{1,100}(,[^,]{1,100}){0,19}$/, 'up to 20 comma-separated SKUs') }),
+  z.object({
+    slugs: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,190}(,[a-z0-9][a-z0-9-]{0,190}){0,19}$/, 'up to 20 comma-separated slugs'),
+  }),
   z.object({
     market: z.string().regex(/^[a-z0-9][a-z0-9-]{0,190}$/),
     limit: z.coerce.number().int().min(1).max(12).default(4),

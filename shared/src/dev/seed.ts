@@ -2,23 +2,18 @@ import { sql } from 'drizzle-orm';
 import type { AppConfig } from '../config/index.ts';
 import type { Database } from '../db/client.ts';
 import {
-  authors,
   calendarEntries,
   calendars,
   categories,
   markets,
-  navigationItems,
-  newsletters,
   posts,
-  postsAuthors,
-  postsTags,
   products,
   productsMarkets,
   suppliers,
-  tags,
   ticketTypes,
   users,
 } from '../db/schema/index.ts';
+import { seedDemoBlog } from './seed-blog.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -44,80 +39,8 @@ export async function seedDemoContent(db: Database, config: AppConfig): Promise<
         .onConflictDoNothing();
     }
 
-    const [author] = await tx
-      .insert(authors)
-      .values({ slug: 'rose', name: 'Rose Gardener', bio: 'Grows things and writes about them.' })
-      .returning();
-    const insertedTags = await tx
-      .insert(tags)
-      .values([
-        { slug: 'news', name: 'News', description: 'What the cooperative is up to.' },
-        { slug: 'recipes', name: 'Recipes', description: 'Cooking with what the market has this week.' },
-      ])
-      .returning();
-    const demoPosts = [
-      {
-        slug: 'welcome-to-rose-ash',
-        title: 'Welcome to Rose Ash',
-        text: 'Rose Ash is a cooperative: a blog, a market, events and a fediverse presence, run by its members.',
-        tag: 0,
-        daysAgo: 3,
-      },
-      {
-        slug: 'spring-market-opens',
-        title: 'The spring market opens',
-        text: 'Growers and bakers are back every Saturday in the town square, with early greens and fresh bread.',
-        tag: 0,
-        daysAgo: 2,
-      },
-      {
-        slug: 'wild-garlic-pesto',
-        title: 'Wild garlic pesto',
-        text: 'Blend wild garlic, hazelnuts, hard cheese, lemon and olive oil. Keeps a week in the fridge.',
-        tag: 1,
-        daysAgo: 1,
-      },
-    ];
-    for (const p of demoPosts) {
-      const [post] = await tx
-        .insert(posts)
-        .values({
-          type: 'post',
-          slug: p.slug,
-          title: p.title,
-          html: `<p>${p.text}</p>`,
-          plaintext: p.text,
-          excerpt: p.text,
-          status: 'published',
-          publishedAt: new Date(now - p.daysAgo * DAY),
-          readingTime: 1,
-          primaryAuthorId: author!.id,
-        })
-        .returning();
-      await tx.insert(postsTags).values({ postId: post!.id, tagId: insertedTags[p.tag]!.id });
-      await tx.insert(postsAuthors).values({ postId: post!.id, authorId: author!.id });
-    }
-    await tx.insert(posts).values({
-      type: 'page',
-      slug: 'about',
-      title: 'About us',
-      html: '<p>We are a cooperative of growers, makers and neighbours.</p>',
-      plaintext: 'We are a cooperative of growers, makers and neighbours.',
-      status: 'published',
-      publishedAt: new Date(now - 10 * DAY),
-      primaryAuthorId: author!.id,
-    });
-    await tx.insert(navigationItems).values([
-      { menu: 'primary', label: 'Home', url: '/', sortOrder: 0 },
-      { menu: 'primary', label: 'About', url: '/about/', sortOrder: 1 },
-      { menu: 'secondary', label: 'RSS', url: '/rss/', sortOrder: 0 },
-    ]);
-    await tx.insert(newsletters).values({
-      slug: 'weekly',
-      name: 'The Weekly Basket',
-      description: "What's in season and what's on.",
-      subscribeOnSignup: true,
-    });
+    // With Ghost configured the blog's content is Ghost's: no demo posts beside it.
+    if (!config.ghost) await seedDemoBlog(tx, now);
 
     const [supplier] = await tx
       .insert(suppliers)

@@ -141,11 +141,15 @@ export function createFragmentClient(deps: FragmentClientDeps): FragmentClient {
         headers,
         signal: AbortSignal.timeout(request.timeoutMs ?? timeoutMs),
       });
-      if (response.status !== 200) {
+      // 404 is an answer: the owner serves no such fragment (yet). Cached empty like any other
+      // answer, so pages do not ask again on every view; anything else non-200 is a failure.
+      if (response.status !== 200 && response.status !== 404) {
         await response.body?.cancel();
         throw new Error(`status ${response.status}`);
       }
-      const html = await response.text();
+      let html = '';
+      if (response.status === 404) await response.body?.cancel();
+      else html = await response.text();
       const ttl = config.fragments.ttl[request.name] ?? 30;
       await Promise.all([
         cache.set(key, html, ttl),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -25,7 +26,17 @@ export interface GhostStub {
   members: Json[];
   navigation: { primary: Json[]; secondary: Json[] };
   /** Answers the next matching request with this status and Ghost error body. */
-  failNext(match: { method?: string; pathIncludes: string }, status: number, type: string): void;
+  failNext(
+    match: { method?: string; pathIncludes: string },
+    status: number,
+    type: string,
+    message?: string,
+  ): void;
+  /**
+   * Adds a post or page as Ghost would hold it (ids, uuid, times, plaintext, excerpt, tags and
+   * authors resolved as Ghost resolves them) and returns it.
+   */
+  addPost(resource: 'posts' | 'pages', fields: Json): Json;
   close(): Promise<void>;
 }
 
@@ -35,7 +46,11 @@ const DEFAULT_KEY =
 /**
  * A local server that speaks the Ghost 5 Admin API as the recorded traffic shows it (JWT
  * auth, wrapped bodies, pagination meta, NQL `updated_at` filters, `updated_at` collision
- * checks on edit, members and newsletters), seeded from the recorded fixture files.
+ * checks on edit, members and newsletters), seeded from the recorded fixture files. Writes
+ * behave as a real Ghost 5.130 was seen to behave (GHOST.md): slugs de-duplicated across posts
+ * and pages, tags resolved (a `#name` becomes an internal `hash-` tag), authors resolved by id
+ * or e-mail (the integration's owner by default), 422 for a schedule without `published_at`,
+ * a past `published_at` publishing at once, plaintext and excerpt computed.
  */
 export async function startGhostStub(options: {
   fixturesDir: string;
@@ -78,12 +93,148 @@ export async function startGhostStub(options: {
       primary: JSON.parse(navigation.navigation ?? '[]'),
       secondary: JSON.parse(navigation.secondary_navigation ?? '[]'),
     },
-    failNext(match, status, type) {
-      failures.push({ ...match, status, type });
+    failNext(match, status, type, message) {
+      failures.push({ ...match, status, type, ...(message ? { message } : {}) });
+    },
+    addPost(resource, fields) {
+      const now = new Date().toISOString();
+      const created = normalise(resource, { status: 'draft', visibility: 'public', ...fields }, null, now);
+      if ('error' in created) throw new Error(created.error.message);
+      stub[resource].push(created.post);
+      return created.post;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-  const failures: { method?: string; pathIncludes: string; status: number; type: string }[] = [];
+  const failures: {
+    method?: string;
+    pathIncludes: string;
+    status: number;
+    type: string;
+    message?: string;
+  }[] = [];
+
+  const randomId = () =>
+    Array.from({ length: 24 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
+  const slugify = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'untitled';
+  const plain = (html: string) =>
+    html
+      .replace(/<(br|\/p|\/h\d|\/li|\/figure)\s*\/?>/gi, '\n')
+      .replace(/<[^>]+>/g, '')
+      .replace(/&amp;/g, '&')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .trim();
+
+  /** Ghost's tag resolution: by id, then slug, then name; an unknown name is created (`#x` internal). */
+  function resolveTag(ref: unknown): Json {
+    const r: Json = typeof ref === 'string' ? { name: ref } : (ref as Json);
+    const found =
+      (r.id ? stub.tags.find((t) => t.id === r.id) : undefined) ??
+      (r.slug ? stub.tags.find((t) => t.slug === r.slug) : undefined) ??
+      (r.name ? stub.tags.find((t) => t.name === r.name) : undefined);
+    if (found) return found;
+    const name = String(r.name ?? r.slug);
+    const internal = name.startsWith('#');
+    const now = new Date().toISOString();
+    const tag: Json = {
+      id: randomId(),
+      name,
+      slug: internal ? `hash-${slugify(name.slice(1))}` : slugify(name),
+      description: null,
+      feature_image: null,
+      visibility: internal ? 'internal' : 'public',
+      created_at: now,
+      updated_at: now,
+    };
+    stub.tags.push(tag);
+    return tag;
+  }
+
+  /** Ghost's author resolution: by id, then e-mail (a string is an e-mail). */
+  function resolveAuthor(ref: unknown): Json | null {
+    const r: Json = typeof ref === 'string' ? { email: ref } : (ref as Json);
+    return (
+      (r.id ? stub.users.find((u) => u.id === r.id) : undefined) ??
+      (r.email ? stub.users.find((u) => u.email === r.email) : undefined) ??
+      null
+    );
+  }
+
+  /** Posts and pages share one slug space; a taken slug gets `-2`, `-3`… as Ghost does. */
+  function freeSlug(wanted: string, ownId: string | null): string {
+    const taken = (slug: string) =>
+      [...stub.posts, ...stub.pages].some((p) => p.slug === slug && p.id !== ownId);
+    if (!taken(wanted)) return wanted;
+    for (let n = 2; ; n++) if (!taken(`${wanted}-${n}`)) return `${wanted}-${n}`;
+  }
+
+  /**
+   * What Ghost stores for a create (current null) or an edit: de-duplicated slug, tags and
+   * authors resolved, a schedule that needs a `published_at` (422 without one; a past one
+   * publishes at once, as observed), plaintext and excerpt from the HTML.
+   */
+  function normalise(
+    resource: 'posts' | 'pages',
+    incoming: Json,
+    current: Json | null,
+    updatedAt: string,
+  ): { post: Json } | { error: { status: number; type: string; message: string } } {
+    const merged: Json = { ...(current ?? {}), ...incoming };
+    const id = (current?.id as string | undefined) ?? randomId();
+    const now = new Date();
+    let status = String(merged.status ?? 'draft');
+    let publishedAt = (merged.published_at as string | null | undefined) ?? null;
+    if (status === 'scheduled') {
+      if (!publishedAt) {
+        return {
+          error: { status: 422, type: 'ValidationError', message: 'Value in published_at cannot be blank.' },
+        };
+      }
+      if (new Date(publishedAt).getTime() <= now.getTime()) status = 'published';
+    }
+    if (status === 'published' && !publishedAt) publishedAt = now.toISOString();
+    const html = (merged.html as string | null | undefined) ?? '';
+    const plaintext = plain(html);
+    const tags = Array.isArray(incoming.tags)
+      ? (incoming.tags as unknown[]).map(resolveTag)
+      : ((current?.tags as Json[] | undefined) ?? []);
+    let authors = Array.isArray(incoming.authors)
+      ? (incoming.authors as unknown[]).map(resolveAuthor).filter((a): a is Json => a !== null)
+      : ((current?.authors as Json[] | undefined) ?? []);
+    // The integration's owner writes when nobody else is named.
+    if (!authors.length && stub.users[0]) authors = [stub.users[0]];
+    const post: Json = {
+      visibility: 'public',
+      featured: false,
+      feature_image: null,
+      feature_image_alt: null,
+      feature_image_caption: null,
+      custom_excerpt: null,
+      ...merged,
+      id,
+      uuid: (current?.uuid as string | undefined) ?? randomUUID(),
+      slug: freeSlug(String(merged.slug ?? slugify(String(merged.title ?? ''))), current ? id : null),
+      status,
+      published_at: publishedAt,
+      html,
+      plaintext,
+      excerpt: (merged.custom_excerpt as string | null | undefined) ?? plaintext.slice(0, 500),
+      reading_time: Math.round(plaintext.split(/\s+/).filter(Boolean).length / 275),
+      tags,
+      authors,
+      primary_tag: tags[0] ?? null,
+      primary_author: authors[0] ?? null,
+      created_at: (current?.created_at as string | undefined) ?? updatedAt,
+      updated_at: updatedAt,
+      url: `${stub.url}/${resource === 'pages' ? '' : 'p/'}${id}/`,
+    };
+    return { post };
+  }
 
   async function authorised(req: IncomingMessage): Promise<boolean> {
     const header = req.headers.authorization ?? '';
@@ -123,7 +274,7 @@ export async function startGhostStub(options: {
     );
     if (failure >= 0) {
       const [f] = failures.splice(failure, 1);
-      return error(f!.status, f!.type, `${f!.type} (stubbed)`);
+      return error(f!.status, f!.type, f!.message ?? `${f!.type} (stubbed)`);
     }
 
     const [, resource, id] = path.split('/') as [string, string, string | undefined];
@@ -195,6 +346,13 @@ export async function startGhostStub(options: {
         : send(200, { [resource]: [items[index]] });
     }
     const incoming = ((body?.[resource] as Json[] | undefined) ?? [])[0];
+    if (req.method === 'POST' && !id && (resource === 'posts' || resource === 'pages')) {
+      if (!incoming) return error(422, 'ValidationError', 'Missing body');
+      const created = normalise(resource, incoming, null, new Date().toISOString());
+      if ('error' in created) return error(created.error.status, created.error.type, created.error.message);
+      items.push(created.post);
+      return send(201, { [resource]: [created.post] });
+    }
     if (req.method === 'POST' && !id) {
       if (!incoming) return error(422, 'ValidationError', 'Missing body');
       const now = new Date().toISOString();
@@ -225,13 +383,15 @@ export async function startGhostStub(options: {
           return error(409, 'UpdateCollisionError', 'Saving failed! Someone else is editing this post.');
         }
       }
-      const next: Json = {
-        ...current,
-        ...incoming,
-        updated_at: new Date(
-          Math.max(Date.now(), new Date(current.updated_at as string).getTime() + 1000),
-        ).toISOString(),
-      };
+      const updatedAt = new Date(
+        Math.max(Date.now(), new Date(current.updated_at as string).getTime() + 1000),
+      ).toISOString();
+      let next: Json = { ...current, ...incoming, updated_at: updatedAt };
+      if (resource === 'posts' || resource === 'pages') {
+        const edited = normalise(resource, incoming, current, updatedAt);
+        if ('error' in edited) return error(edited.error.status, edited.error.type, edited.error.message);
+        next = edited.post;
+      }
       if (resource === 'members' && incoming.newsletters) {
         next.newsletters = (incoming.newsletters as Json[]).map(
           (n) => stub.newsletters.find((x) => x.id === n.id) ?? n,

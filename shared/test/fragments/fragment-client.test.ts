@@ -48,6 +48,7 @@ beforeAll(async () => {
       ACCOUNT_INTERNAL_URL: base,
       CART_INTERNAL_URL: base,
       EVENTS_INTERNAL_URL: base,
+      FEDERATION_INTERNAL_URL: base,
     },
   });
   cache = createTestCache();
@@ -176,6 +177,15 @@ describe('fragment client', () => {
     await invalidateFragment(cache, 'cart-mini', { cartKey: subject.cartKey });
     reset({ status: 503 });
     expect(await client.fetch(subject)).toBe('');
+  });
+
+  it('takes a 404 as an empty fragment and caches it, so an app that serves none is not asked each view', async () => {
+    reset({ status: 404, body: () => 'Not found' });
+    const client = createFragmentClient({ config, cache, logger });
+    const comments = { name: 'comments' as const, params: { object: 'https://blog.example/ap/articles/x' } };
+    expect(await client.fetch(comments)).toBe('');
+    expect(await client.fetch(comments)).toBe('');
+    expect(stub.calls).toHaveLength(1);
   });
 
   it('round-trips the user header and rejects garbage', () => {

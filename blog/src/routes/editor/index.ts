@@ -10,11 +10,16 @@ import { IdParams } from '@rose-ash/shared/contracts/http.ts';
 import type { RoutePlugin } from '@rose-ash/shared/infrastructure/contracts.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
 import { requireAdmin } from '@rose-ash/shared/infrastructure/sessions.ts';
+import { fullHtml } from '@rose-ash/shared/services/blog/ghost-html.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { MAX_IMAGE_BYTES, storeImage } from '../../services/media-service.ts';
 
-const ListQuery = z.object({ status: z.enum(['draft', 'scheduled', 'published']).optional() });
+const ListQuery = z.object({
+  status: z.enum(['draft', 'scheduled', 'published']).optional(),
+  type: z.enum(['post', 'page']).default('post'),
+});
+const NewQuery = z.object({ type: z.enum(['post', 'page']).default('post') });
 const EditQuery = z.object({
   saved: z.enum(['save', 'publish', 'schedule', 'unpublish']).optional(),
   warning: z.string().max(300).optional(),
@@ -73,6 +78,7 @@ const editorRoutes: RoutePlugin = async (app) => {
     return {
       title: post ? `Edit: ${post.title}` : 'New post',
       post,
+      type: post?.type ?? 'post',
       conflict: false,
       timezone: app.config.site.timezone,
     };
@@ -82,14 +88,22 @@ const editorRoutes: RoutePlugin = async (app) => {
     '/admin/posts',
     { onRequest: requireAdmin, schema: { querystring: ListQuery } },
     async (request, reply) => {
-      const { status } = request.query;
-      const posts = await blog.listAdminPosts(status);
-      return reply.view('admin/posts.njk', { title: 'Posts', posts, status: status ?? 'all' });
+      const { status, type } = request.query;
+      const posts = await blog.listAdminPosts(status, type);
+      return reply.view('admin/posts.njk', {
+        title: type === 'page' ? 'Pages' : 'Posts',
+        posts,
+        type,
+        status: status ?? 'all',
+      });
     },
   );
 
-  app.get('/admin/posts/new', { onRequest: requireAdmin }, async (_request, reply) =>
-    renderEditor(reply, { post: null, values: emptyValues() }),
+  app.get(
+    '/admin/posts/new',
+    { onRequest: requireAdmin, schema: { querystring: NewQuery } },
+    async (request, reply) =>
+      renderEditor(reply, { post: null, values: { ...emptyValues(), type: request.query.type } }),
   );
 
   app.get(
@@ -108,7 +122,8 @@ const editorRoutes: RoutePlugin = async (app) => {
       const post = await loadPost(request.params.id);
       return reply.view('post.njk', {
         title: `Preview: ${post.title}`,
-        post: { ...post, type: 'post', readingTime: null, author: null, tags: [] },
+        post: { ...post, readingTime: null, author: null, authors: [], tags: [], locked: null },
+        body: fullHtml(post.html),
         preview: true,
       });
     },
@@ -214,7 +229,13 @@ const editorRoutes: RoutePlugin = async (app) => {
     }
     const result = await blog.savePost({ id, input, action, writer: writerOf(request) });
     if (!result.ok) {
-      const status = result.reason === 'conflict' ? 409 : result.reason === 'not_found' ? 404 : 400;
+      const status = {
+        conflict: 409,
+        not_found: 404,
+        invalid_schedule: 400,
+        ghost_rejected: 422,
+        ghost_error: 502,
+      }[result.reason];
       // The typed text comes back in the form: nothing is lost.
       return renderEditor(
         reply,
@@ -237,8 +258,10 @@ const editorRoutes: RoutePlugin = async (app) => {
     status = 200,
     flash: z.infer<typeof EditQuery> = {},
   ) {
+    const type = ctx.post?.type ?? ctx.values.type ?? 'post';
     return reply.code(status).view('admin/editor.njk', {
-      title: ctx.post ? `Edit: ${ctx.post.title}` : 'New post',
+      title: ctx.post ? `Edit: ${ctx.post.title}` : type === 'page' ? 'New page' : 'New post',
+      type,
       post: ctx.post,
       values: ctx.values,
       error: ctx.error,
@@ -282,6 +305,7 @@ function valuesOf(post: EditablePostDto | null): PostInputDto {
     featureImageAlt: post.featureImageAlt ?? '',
     publishAt: '',
     ghostUpdatedAt: post.ghostUpdatedAt?.toISOString() ?? '',
+    type: post.type,
   };
 }
 

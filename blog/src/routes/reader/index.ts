@@ -142,15 +142,20 @@ const readerRoutes: RoutePlugin = async (app) => {
       feedLinks: { rss: blogUrl(`${feed.path}rss/`.replace('//rss', '/rss')) },
     });
     for (const post of feed.posts) {
+      const link = blogUrl(`/${post.slug}/`);
+      // Feeds carry what anyone may read: a members-only or paid post's preview and a link on.
+      const more = post.locked
+        ? `<p><a href="${link}">${post.locked === 'paid' ? 'This post is for paying members' : 'This post is for members'}: read it on the site.</a></p>`
+        : '';
       rss.addItem({
         title: post.title,
-        id: blogUrl(`/${post.slug}/`),
-        link: blogUrl(`/${post.slug}/`),
+        id: link,
+        link,
         description: post.excerpt ?? '',
-        content: post.html ?? '',
+        content: `${post.html ?? ''}${more}`,
         date: post.publishedAt ?? post.updatedAt,
-        ...(post.author
-          ? { author: [{ name: post.author.name, link: blogUrl(`/author/${post.author.slug}/`) }] }
+        ...(post.authors.length
+          ? { author: post.authors.map((a) => ({ name: a.name, link: blogUrl(`/author/${a.slug}/`) })) }
           : {}),
         category: post.tags.map((t) => ({ name: t.name })),
         ...(post.featureImage ? { image: post.featureImage } : {}),

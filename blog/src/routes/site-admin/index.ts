@@ -1,4 +1,5 @@
 import type { NavItemDto } from '@rose-ash/shared/contracts/dtos.ts';
+import { IdParams } from '@rose-ash/shared/contracts/http.ts';
 import type { RoutePlugin } from '@rose-ash/shared/infrastructure/contracts.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
 import { requireAdmin } from '@rose-ash/shared/infrastructure/sessions.ts';
@@ -69,6 +70,11 @@ const SyncForm = z.object({
 const SyncPageQuery = z.object({
   done: z.enum(['full', 'incremental']).optional(),
   failed: z.literal('1').optional(),
+  delivery: z.enum(['retried', 'discarded', 'gone']).optional(),
+});
+const DeliveryForm = z.object({
+  _csrf: z.string().max(200).optional(),
+  action: z.enum(['retry', 'discard']),
 });
 const SavedQuery = z.object({ saved: z.literal('1').optional() });
 
@@ -126,8 +132,12 @@ const siteAdminRoutes: RoutePlugin = async (app) => {
         ghostUrl: app.config.ghost?.url,
         runs: status.runs,
         pending: status.pendingDeliveries,
+        failedDeliveries: status.failedDeliveries,
+        drift: status.drift,
+        demoRemoved: status.demoRemoved,
         done: request.query.done,
         failed: request.query.failed,
+        delivery: request.query.delivery,
       });
     },
   );
@@ -146,6 +156,28 @@ const siteAdminRoutes: RoutePlugin = async (app) => {
         // The run and its error are recorded in ghost_sync_runs and shown on the page.
         return reply.redirect('/admin/sync?failed=1', 303);
       }
+    },
+  );
+
+  /** A failed webhook delivery: made pending again (and its job sent), or dropped for good. */
+  app.post(
+    '/admin/sync/deliveries/:id',
+    {
+      onRequest: requireAdmin,
+      preValidation: app.csrfProtection,
+      schema: { params: IdParams, body: DeliveryForm },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (request.body.action === 'discard') {
+        const done = await app.services.blog.discardWebhookDelivery(id);
+        return reply.redirect(`/admin/sync?delivery=${done ? 'discarded' : 'gone'}`, 303);
+      }
+      if (!(await app.services.blog.retryWebhookDelivery(id))) {
+        return reply.redirect('/admin/sync?delivery=gone', 303);
+      }
+      await app.jobs.send('blog.ghost-webhook', { deliveryId: id });
+      return reply.redirect('/admin/sync?delivery=retried', 303);
     },
   );
 };

@@ -305,7 +305,8 @@ export type NewGhostSyncState = typeof ghostSyncState.$inferInsert;
 
 /**
  * Webhooks are stored verified and answered at once (Ghost gives up after 2 s), then processed
- * from here; a failed row keeps its error and is retried.
+ * from here; a failing row keeps its error and is retried (with back-off, by the job runner)
+ * until it is applied or given up on (`failed_at`), when /admin/sync offers a retry or discard.
  */
 export const ghostWebhookEvents = pgTable(
   'ghost_webhook_events',
@@ -316,6 +317,8 @@ export const ghostWebhookEvents = pgTable(
     receivedAt: timestamp('received_at', tz).notNull().defaultNow(),
     attempts: integer('attempts').notNull().default(0),
     processedAt: timestamp('processed_at', tz),
+    /** Given up on: malformed, or still failing after every attempt. Not retried until asked. */
+    failedAt: timestamp('failed_at', tz),
     error: text('error'),
   },
   (t) => [

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../../config/index.ts';
+import { appActorImages } from './app-actor-images.ts';
 import { ACTOR_CONTEXT, actorBaseUrl, keyId, type LocalActorRef, sharedInboxUri } from './uris.ts';
 
 export interface LocalActorProfile {
@@ -28,7 +29,9 @@ export function actorDocument(config: AppConfig, actor: LocalActorProfile, publi
     followers: `${actor.uri}/followers`,
     following: `${actor.uri}/following`,
     endpoints: { sharedInbox: sharedInboxUri(config, app) },
-    icon: { type: 'Image', mediaType: 'image/svg+xml', url: `${base}/static/img/favicon.svg` },
+    ...(actor.ref.kind === 'app'
+      ? appActorImages(config, actor.ref.app)
+      : { icon: { type: 'Image', mediaType: 'image/svg+xml', url: `${base}/static/img/favicon.svg` } }),
     manuallyApprovesFollowers: false,
     discoverable: true,
     published: actor.published.toISOString(),

@@ -132,7 +132,15 @@ export async function activityPubRoutes(fastify: FastifyInstance): Promise<void>
       keyCache,
     });
     if (!verified.ok) {
-      request.log.info({ reason: verified.reason, activity: id }, 'inbox refused');
+      if (verified.refusedAddress) {
+        // Worth a warning: in development this is a server on this machine the switch would allow.
+        request.log.warn(
+          { reason: verified.reason, address: verified.refusedAddress, activity: id },
+          'inbox refused: the key is on a private or loopback address',
+        );
+      } else {
+        request.log.info({ reason: verified.reason, activity: id }, 'inbox refused');
+      }
       throw verified.status === 401
         ? new AppError('AUTH_SIGNATURE_INVALID', verified.reason)
         : new AppError('AP_ACTIVITY_INVALID', verified.reason);
@@ -248,15 +256,21 @@ export async function activityPubRoutes(fastify: FastifyInstance): Promise<void>
     }
   }
 
-  // Our outgoing activities are dereferenceable at their ids (public ones only).
+  // Our outgoing activities are dereferenceable at their ids (public ones only); a Create or
+  // Update of something deleted since answers 410 with a Tombstone.
   app.get(
     '/ap/activities/:id',
     { schema: { params: ActivityParams, ...asResponse } },
     async (request, reply) => {
       const activityId = `${config.apps[appName].publicUrl}/ap/activities/${request.params.id}`;
-      const doc = await findPublicActivity(db(), activityId);
-      if (!doc) throw new AppError('RESOURCE_NOT_FOUND');
-      return reply.header('vary', 'Accept').type(AS_TYPE).send(doc);
+      const found = await findPublicActivity(db(), activityId);
+      if (!found) throw new AppError('RESOURCE_NOT_FOUND');
+      if (found.kind === 'gone') {
+        throw new AppError('RESOURCE_GONE', 'What this activity created was deleted', {
+          activity: found.tombstone,
+        });
+      }
+      return reply.header('vary', 'Accept').type(AS_TYPE).send(found.document);
     },
   );
 

@@ -4,7 +4,7 @@ import type { AppConfig } from '../../config/index.ts';
 
 /** Limits applied to every request we make to another server. */
 export interface RemoteFetchOptions {
-  /** Loopback and private addresses are refused unless this is true (tests only). */
+  /** Loopback and private addresses are refused unless this is true (tests, or AP_ALLOW_PRIVATE_ADDRESSES in development). */
   allowPrivateAddress: boolean;
   timeoutMs: number;
   maxBytes: number;
@@ -16,22 +16,31 @@ export class RemoteFetchError extends Error {
   /** The remote's status when it answered, else null (refused, network error, timeout). */
   readonly status: number | null;
   readonly retryAfter: string | null;
+  /** Set when the guard refused the request: the address it resolved to. */
+  readonly refusedAddress: string | null;
 
-  constructor(message: string, status: number | null = null, retryAfter: string | null = null) {
+  constructor(
+    message: string,
+    status: number | null = null,
+    retryAfter: string | null = null,
+    refusedAddress: string | null = null,
+  ) {
     super(message);
     this.status = status;
     this.retryAfter = retryAfter;
+    this.refusedAddress = refusedAddress;
     this.name = 'RemoteFetchError';
   }
 }
 
 /**
- * Private and loopback addresses are only reachable in test mode (`NODE_ENV=test`): tests run
- * their "remote servers" on 127.0.0.1. Production never allows them, whatever else is set.
+ * Private and loopback addresses are reachable in test mode (`NODE_ENV=test`: tests run their
+ * "remote servers" on 127.0.0.1) and in development behind AP_ALLOW_PRIVATE_ADDRESSES=true (a
+ * Mastodon on the same machine). Production never allows them, whatever else is set.
  */
 export function remoteFetchOptions(config: AppConfig): RemoteFetchOptions {
   return {
-    allowPrivateAddress: config.env === 'test' && !config.isProduction,
+    allowPrivateAddress: config.activityPub.allowPrivateAddresses && !config.isProduction,
     timeoutMs: 10_000,
     maxBytes: 1024 * 1024,
     maxRedirects: 3,
@@ -86,8 +95,15 @@ export async function assertPublicUrl(url: URL, options: RemoteFetchOptions): Pr
   if (options.allowPrivateAddress) return;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
-  if (addresses.length === 0 || addresses.some(isPrivateAddress)) {
-    throw new RemoteFetchError(`refusing private or loopback address for ${url.host}`);
+  if (addresses.length === 0) throw new RemoteFetchError(`refusing ${url.host}: it resolves to no address`);
+  const refused = addresses.find(isPrivateAddress);
+  if (refused) {
+    throw new RemoteFetchError(
+      `refusing ${url.host}: ${refused} is a private or loopback address (allowed only in tests, and in development with AP_ALLOW_PRIVATE_ADDRESSES=true)`,
+      null,
+      null,
+      refused,
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { type KeyCache, signRequest, verifyRequest } from '@fedify/fedify/sig';
 import type { AppConfig } from '../../config/index.ts';
 import { loadActorKeys } from './keys.ts';
-import { fetchActivityDocument, type RemoteFetchOptions } from './remote-fetch.ts';
+import { fetchActivityDocument, RemoteFetchError, type RemoteFetchOptions } from './remote-fetch.ts';
 import { keyId } from './uris.ts';
 
 type DocumentLoader = NonNullable<NonNullable<Parameters<typeof verifyRequest>[1]>['documentLoader']>;
@@ -30,7 +30,13 @@ export function guardedDocumentLoader(
 
 export type InboxVerification =
   | { ok: true; activity: Record<string, unknown>; actor: string }
-  | { ok: false; status: 400 | 401; reason: string };
+  | {
+      ok: false;
+      status: 400 | 401;
+      reason: string;
+      /** The private or loopback address the key fetch was refused for, if that is why. */
+      refusedAddress?: string;
+    };
 
 /**
  * Checks an inbox POST: a valid signature over the raw body (digest, date within an hour,
@@ -53,16 +59,37 @@ export async function verifyInboxRequest(
     if (!signed.includes('host')) return { ok: false, status: 401, reason: 'host is not signed' };
   }
   let key: Awaited<ReturnType<typeof verifyRequest>>;
+  // Fedify turns a failed key fetch into "no key": keep the fetch's own error to say why.
+  let fetchError: unknown = null;
+  const loader = guardedDocumentLoader(options.fetch, options.sign);
   try {
     key = await verifyRequest(request, {
-      documentLoader: guardedDocumentLoader(options.fetch, options.sign),
+      documentLoader: async (url) => {
+        try {
+          return await loader(url);
+        } catch (err) {
+          fetchError = err;
+          throw err;
+        }
+      },
       timeWindow: { hours: 1 },
       ...(options.keyCache ? { keyCache: options.keyCache } : {}),
     });
   } catch {
     key = null;
   }
-  if (!key) return { ok: false, status: 401, reason: 'signature did not verify' };
+  if (!key) {
+    if (fetchError instanceof RemoteFetchError && fetchError.refusedAddress) {
+      return {
+        ok: false,
+        status: 401,
+        reason: `signature did not verify: the signer's key could not be fetched (${fetchError.message})`,
+        refusedAddress: fetchError.refusedAddress,
+      };
+    }
+    const why = fetchError instanceof Error ? ` (key fetch failed: ${fetchError.message})` : '';
+    return { ok: false, status: 401, reason: `signature did not verify${why}` };
+  }
   const owner = key.ownerId?.href ?? null;
   if (owner !== actor) return { ok: false, status: 401, reason: 'the signer is not the actor' };
   return { ok: true, activity, actor };

@@ -3,7 +3,7 @@
  * functions, and so does any other app through `app.services.blog`. Every result is a frozen
  * DTO; "published" is defined once (`isPublished` in reader-queries.ts).
  */
-import { and, count, desc, eq, isNull } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNull } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppConfig } from '../../config/index.ts';
 import {
@@ -14,6 +14,7 @@ import {
   freezeAll,
   NavItemDto,
   NavMenusDto,
+  NewsletterDto,
   PostDto,
   PostPageDto,
   SearchPageDto,
@@ -22,11 +23,18 @@ import {
 } from '../../contracts/dtos.ts';
 import type { BlogService, FederationService } from '../../contracts/protocols.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
-import { apActivities, ghostSyncRuns, ghostWebhookEvents, posts } from '../../db/schema/index.ts';
+import {
+  apActivities,
+  ghostSyncRuns,
+  ghostWebhookEvents,
+  newsletters,
+  posts,
+} from '../../db/schema/index.ts';
 import { AS_CONTEXT } from '../../infrastructure/activitypub/uris.ts';
 import type { Cache } from '../../infrastructure/cache.ts';
 import { authorFor, getEditablePost, listAdminPosts } from './editor-service.ts';
 import { createGhostClient, type GhostClient } from './ghost-client.ts';
+import { discardFailedWebhook, listFailedWebhooks, retryFailedWebhook } from './ghost-webhooks.ts';
 import { readNavigation, saveNavigation } from './navigation-service.ts';
 import { articleId, buildArticle } from './post-activities.ts';
 import { publishDue, removePost, saveFromEditor } from './publishing-service.ts';
@@ -83,8 +91,8 @@ export function createBlogService(deps: BlogServiceDeps): BlogService {
       );
     },
 
-    async getPublishedBySlug(slug) {
-      const post = await getPublished(db, slug);
+    async getPublishedBySlug(slug, viewer) {
+      const post = await getPublished(db, slug, viewer);
       return post ? freeze(PostDto, post) : null;
     },
 
@@ -119,6 +127,21 @@ export function createBlogService(deps: BlogServiceDeps): BlogService {
       return freezeAll(NavItemDto, menus[menu]);
     },
 
+    async listNewsletters() {
+      const rows = await db
+        .select({
+          id: newsletters.id,
+          slug: newsletters.slug,
+          name: newsletters.name,
+          description: newsletters.description,
+          ghostId: newsletters.ghostId,
+        })
+        .from(newsletters)
+        .where(eq(newsletters.status, 'active'))
+        .orderBy(asc(newsletters.sortOrder), asc(newsletters.id));
+      return freezeAll(NewsletterDto, rows);
+    },
+
     async getArticle(uuid) {
       const [post] = await db
         .select()
@@ -146,8 +169,8 @@ export function createBlogService(deps: BlogServiceDeps): BlogService {
       };
     },
 
-    async listAdminPosts(status) {
-      return freezeAll(AdminPostDto, await listAdminPosts(db, status));
+    async listAdminPosts(status, type) {
+      return freezeAll(AdminPostDto, await listAdminPosts(db, status, type));
     },
 
     async countPostsByStatus() {
@@ -196,8 +219,33 @@ export function createBlogService(deps: BlogServiceDeps): BlogService {
 
     async getSyncStatus() {
       const runs = await db.select().from(ghostSyncRuns).orderBy(desc(ghostSyncRuns.startedAt)).limit(20);
-      const pendingDeliveries = await db.$count(ghostWebhookEvents, isNull(ghostWebhookEvents.processedAt));
-      return freeze(SyncStatusDto, { runs, pendingDeliveries });
+      const pendingDeliveries = await db.$count(
+        ghostWebhookEvents,
+        and(isNull(ghostWebhookEvents.processedAt), isNull(ghostWebhookEvents.failedAt)),
+      );
+      const [lastFull] = await db
+        .select()
+        .from(ghostSyncRuns)
+        .where(and(eq(ghostSyncRuns.kind, 'full'), eq(ghostSyncRuns.status, 'succeeded')))
+        .orderBy(desc(ghostSyncRuns.startedAt))
+        .limit(1);
+      const drift = lastFull
+        ? {
+            posts: lastFull.counts.drift?.posts ?? 0,
+            pages: lastFull.counts.drift?.pages ?? 0,
+            at: lastFull.finishedAt ?? lastFull.startedAt,
+          }
+        : null;
+      return freeze(SyncStatusDto, {
+        runs,
+        pendingDeliveries,
+        failedDeliveries: await listFailedWebhooks(db),
+        drift,
+        demoRemoved: lastFull?.counts.demo?.removed ?? 0,
+      });
     },
+
+    retryWebhookDelivery: (id) => retryFailedWebhook(db, id),
+    discardWebhookDelivery: (id) => discardFailedWebhook(db, id),
   };
 }

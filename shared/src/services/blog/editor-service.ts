@@ -1,17 +1,20 @@
 import { Temporal } from '@js-temporal/polyfill';
-import { and, asc, desc, eq, inArray, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, ne, or, sql } from 'drizzle-orm';
 import type { EditorActionDto, PostInputDto } from '../../contracts/dtos.ts';
 import type { DatabaseLike } from '../../db/client.ts';
 import {
   authors,
   type Post,
   type PostStatus,
+  type PostType,
   posts,
   postsAuthors,
   postsTags,
   tags,
 } from '../../db/schema/index.ts';
-import { sanitizePostHtml } from './ghost-html.ts';
+import { fullHtml, htmlToText, publicPlaintext, sanitizePostHtml } from './ghost-html.ts';
+
+export { htmlToText };
 
 export type PostInput = PostInputDto;
 export type EditorAction = EditorActionDto;
@@ -30,25 +33,11 @@ export function slugify(text: string): string {
   );
 }
 
-/** Plain text of sanitised HTML, for search, excerpts and reading time. */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<(br|\/p|\/h\d|\/li|\/blockquote|\/pre|\/figure)\s*\/?>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
-
-export async function listAdminPosts(db: DatabaseLike, status?: PostStatus) {
+export async function listAdminPosts(db: DatabaseLike, status?: PostStatus, type: PostType = 'post') {
   return db
     .select({
       id: posts.id,
+      type: posts.type,
       title: posts.title,
       slug: posts.slug,
       status: posts.status,
@@ -57,16 +46,13 @@ export async function listAdminPosts(db: DatabaseLike, status?: PostStatus) {
       ghostId: posts.ghostId,
     })
     .from(posts)
-    .where(and(eq(posts.type, 'post'), status ? eq(posts.status, status) : undefined))
+    .where(and(eq(posts.type, type), status ? eq(posts.status, status) : undefined))
     .orderBy(desc(posts.updatedAt));
 }
 
+/** A post or a page (Ghost's pages are edited here too), with its tag names in order. */
 export async function getEditablePost(db: DatabaseLike, id: number) {
-  const [post] = await db
-    .select()
-    .from(posts)
-    .where(and(eq(posts.id, id), eq(posts.type, 'post')))
-    .limit(1);
+  const [post] = await db.select().from(posts).where(eq(posts.id, id)).limit(1);
   if (!post) return null;
   const tagRows = await db
     .select({ name: tags.name })
@@ -82,9 +68,38 @@ export type SaveResult =
   | { ok: false; reason: 'invalid_schedule' | 'not_found' };
 
 /**
- * Creates or updates a post from the editor and applies the action (save keeps the status,
- * publish makes it live now, schedule sets a future publish time, unpublish returns it to
- * draft). HTML is sanitised on the way in; slugs are unique per type.
+ * When the editor's action would publish the post (`publish`: now, keeping an earlier
+ * publication time; `schedule`: at the typed time, which must be in the future), or an
+ * `invalid_schedule`. Computed before anything is written, Ghost included.
+ */
+export function plannedPublication(
+  action: EditorAction,
+  input: Pick<PostInput, 'publishAt'>,
+  existing: Pick<Post, 'status' | 'publishedAt'> | null,
+  timezone: string,
+  now = new Date(),
+): { ok: true; status: PostStatus; publishedAt: Date | null } | { ok: false } {
+  let status: PostStatus = existing?.status ?? 'draft';
+  let publishedAt = existing?.publishedAt ?? null;
+  if (action === 'publish') {
+    status = 'published';
+    publishedAt = existing?.status === 'published' && publishedAt ? publishedAt : now;
+  } else if (action === 'schedule') {
+    const at = parseLocalDateTime(input.publishAt, timezone);
+    if (!at || at.getTime() <= now.getTime()) return { ok: false };
+    status = 'scheduled';
+    publishedAt = at;
+  } else if (action === 'unpublish') {
+    status = 'draft';
+  }
+  return { ok: true, status, publishedAt };
+}
+
+/**
+ * Creates or updates a post (or page) from the editor and applies the action (save keeps the
+ * status, publish makes it live now, schedule sets a future publish time, unpublish returns it
+ * to draft). HTML is sanitised on the way in; slugs are unique across posts and pages (they
+ * share Ghost's URL space).
  */
 export async function savePost(
   db: DatabaseLike,
@@ -103,28 +118,20 @@ export async function savePost(
     const existing = args.id
       ? (await tx.select().from(posts).where(eq(posts.id, args.id)).limit(1))[0]
       : undefined;
-    if (args.id && existing?.type !== 'post') return { ok: false, reason: 'not_found' };
-
-    let status: PostStatus = existing?.status ?? 'draft';
-    let publishedAt = existing?.publishedAt ?? null;
-    if (args.action === 'publish') {
-      status = 'published';
-      publishedAt = existing?.status === 'published' && publishedAt ? publishedAt : now;
-    } else if (args.action === 'schedule') {
-      const at = parseLocalDateTime(input.publishAt, args.timezone);
-      if (!at || at.getTime() <= now.getTime()) return { ok: false, reason: 'invalid_schedule' };
-      status = 'scheduled';
-      publishedAt = at;
-    } else if (args.action === 'unpublish') {
-      status = 'draft';
-    }
+    if (args.id && !existing) return { ok: false, reason: 'not_found' };
+    const planned = plannedPublication(args.action, input, existing ?? null, args.timezone, now);
+    if (!planned.ok) return { ok: false, reason: 'invalid_schedule' };
+    const { status, publishedAt } = planned;
 
     const html = sanitizePostHtml(input.html) ?? '';
-    const plaintext = htmlToText(html);
-    const words = plaintext.split(/\s+/).filter(Boolean).length;
+    const visibility = existing?.visibility ?? 'public';
+    const plaintext = publicPlaintext(html, null, visibility) ?? '';
+    const words = htmlToText(fullHtml(html) ?? '')
+      .split(/\s+/)
+      .filter(Boolean).length;
     const slug = await uniqueSlug(tx, input.slug || slugify(input.title), existing?.id ?? null);
     const values = {
-      type: 'post' as const,
+      type: existing?.type ?? input.type ?? 'post',
       title: input.title,
       slug,
       html,
@@ -149,10 +156,7 @@ export async function savePost(
 }
 
 export async function deletePost(db: DatabaseLike, id: number): Promise<Post | null> {
-  const [deleted] = await db
-    .delete(posts)
-    .where(and(eq(posts.id, id), eq(posts.type, 'post')))
-    .returning();
+  const [deleted] = await db.delete(posts).where(eq(posts.id, id)).returning();
   return deleted ?? null;
 }
 
@@ -165,6 +169,7 @@ export async function publishDuePosts(db: DatabaseLike, now = new Date()): Promi
     .returning();
 }
 
+/** Posts and pages share one URL space (`/<slug>/`), as in Ghost: a post never hides a page. */
 async function uniqueSlug(db: DatabaseLike, wanted: string, ownId: number | null): Promise<string> {
   const base = wanted.slice(0, 180);
   const taken = await db
@@ -172,7 +177,6 @@ async function uniqueSlug(db: DatabaseLike, wanted: string, ownId: number | null
     .from(posts)
     .where(
       and(
-        eq(posts.type, 'post'),
         sql`(${posts.slug} = ${base} or ${posts.slug} like ${`${base}-%`})`,
         ownId ? ne(posts.id, ownId) : undefined,
       ),
@@ -182,36 +186,63 @@ async function uniqueSlug(db: DatabaseLike, wanted: string, ownId: number | null
   for (let n = 2; ; n++) if (!set.has(`${base}-${n}`)) return `${base}-${n}`;
 }
 
-async function setTags(db: DatabaseLike, postId: number, list: string) {
-  const names = [
-    ...new Map(
-      list
-        .split(',')
-        .map((n) => n.trim())
-        .filter(Boolean)
-        .slice(0, 20)
-        .map((n) => [slugify(n), n] as const),
-    ),
-  ];
-  await db.delete(postsTags).where(eq(postsTags.postId, postId));
-  if (!names.length) return;
-  for (const [slug, name] of names) {
-    await db.insert(tags).values({ slug, name }).onConflictDoNothing({ target: tags.slug });
+/**
+ * The slug Ghost gives a tag name: Ghost's internal tags (`#hidden`) become `hash-hidden`.
+ * Exported for the write-back, which looks tags up the same way.
+ */
+export function tagSlug(name: string): string {
+  return name.startsWith('#') ? `hash-${slugify(name.slice(1))}` : slugify(name);
+}
+
+/** Splits the editor's comma-separated tag field (at most 20, de-duplicated by slug). */
+export function tagList(list: string): { name: string; slug: string }[] {
+  const bySlug = new Map<string, string>();
+  for (const raw of list.split(',')) {
+    const name = raw.trim();
+    if (name && bySlug.size < 20 && !bySlug.has(tagSlug(name))) bySlug.set(tagSlug(name), name);
   }
-  const rows = await db
-    .select({ id: tags.id, slug: tags.slug })
+  return [...bySlug].map(([slug, name]) => ({ slug, name }));
+}
+
+/**
+ * Sets a post's tags from the editor's list. A name matches an existing tag by name first (a
+ * Ghost tag's slug need not follow from its name), then by slug; new ones are created, and a
+ * `#name` is one of Ghost's internal tags: never shown to readers.
+ */
+async function setTags(db: DatabaseLike, postId: number, list: string) {
+  const wanted = tagList(list);
+  await db.delete(postsTags).where(eq(postsTags.postId, postId));
+  if (!wanted.length) return;
+  const existing = await db
+    .select({ id: tags.id, slug: tags.slug, name: tags.name })
     .from(tags)
     .where(
-      inArray(
-        tags.slug,
-        names.map(([s]) => s),
+      or(
+        inArray(
+          tags.name,
+          wanted.map((w) => w.name),
+        ),
+        inArray(
+          tags.slug,
+          wanted.map((w) => w.slug),
+        ),
       ),
     );
-  await db
-    .insert(postsTags)
-    .values(
-      names.map(([slug], sortOrder) => ({ postId, tagId: rows.find((r) => r.slug === slug)!.id, sortOrder })),
-    );
+  const ids: number[] = [];
+  for (const w of wanted) {
+    let id = (existing.find((t) => t.name === w.name) ?? existing.find((t) => t.slug === w.slug))?.id;
+    if (id === undefined) {
+      const internal = w.name.startsWith('#');
+      await db
+        .insert(tags)
+        .values({ slug: w.slug, name: w.name, visibility: internal ? 'internal' : 'public' })
+        .onConflictDoNothing({ target: tags.slug });
+      const [row] = await db.select({ id: tags.id }).from(tags).where(eq(tags.slug, w.slug));
+      id = row!.id;
+    }
+    if (!ids.includes(id)) ids.push(id);
+  }
+  await db.insert(postsTags).values(ids.map((tagId, sortOrder) => ({ postId, tagId, sortOrder })));
 }
 
 /**

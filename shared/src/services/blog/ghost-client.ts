@@ -182,6 +182,9 @@ export interface GhostClient {
   setMemberNewsletters(id: string, newsletterIds: string[]): Promise<GhostMember>;
 }
 
+/** What a write asks Ghost to answer with (its default is Lexical alone). */
+const WRITE_FORMATS = { formats: 'html,lexical,mobiledoc,plaintext', include: 'tags,authors' };
+
 /** Formats a date the way Ghost's NQL filter matches on every database: UTC, space, no `T`/`Z`. */
 export function ghostFilterDate(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
@@ -269,16 +272,21 @@ export function createGhostClient(options: GhostClientOptions): GhostClient {
     },
     async editPost(resource, id, post) {
       // `?source=html` lets Ghost convert our HTML; never pass `newsletter=` (it e-mails members).
-      const body = (await request('PUT', `/${resource}/${id}/?source=html`, {
-        [resource]: [post],
-      })) as Record<string, unknown>;
+      // Ghost answers in Lexical only unless asked: the answer is applied as the truth, so ask
+      // for the HTML and the relations too.
+      const body = (await request(
+        'PUT',
+        `/${resource}/${id}/${query({ source: 'html', ...WRITE_FORMATS })}`,
+        {
+          [resource]: [post],
+        },
+      )) as Record<string, unknown>;
       return z.array(ghostPostSchema).min(1).parse(body[resource])[0]!;
     },
     async createPost(resource, post) {
-      const body = (await request('POST', `/${resource}/?source=html`, { [resource]: [post] })) as Record<
-        string,
-        unknown
-      >;
+      const body = (await request('POST', `/${resource}/${query({ source: 'html', ...WRITE_FORMATS })}`, {
+        [resource]: [post],
+      })) as Record<string, unknown>;
       return z.array(ghostPostSchema).min(1).parse(body[resource])[0]!;
     },
     async deletePost(resource, id) {

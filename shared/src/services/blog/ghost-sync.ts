@@ -27,7 +27,7 @@ import {
   type GhostTag,
   ghostFilterDate,
 } from './ghost-client.ts';
-import { sanitizePostHtml } from './ghost-html.ts';
+import { publicPlaintext, sanitizePostHtml } from './ghost-html.ts';
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'deleted';
 
@@ -38,6 +38,11 @@ export interface SyncDeps {
   log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
   /** Called with what changed, so the caller can purge caches and emit activities. */
   onPostChanged?: (change: PostChange, db: DatabaseLike) => Promise<void>;
+  /**
+   * Called after a change every page shows (the menus) or many rows at once (demo content
+   * removed): the caller drops the `nav` fragment and the cached reader pages.
+   */
+  onSiteWideChange?: () => Promise<void>;
 }
 
 export interface PostChange {
@@ -69,13 +74,25 @@ const POST_PARAMS = {
 };
 
 const NAV_STATE_KEY = 'navigation';
+/** ghost_sync_state key under which the demo seed lists its rows (see shared/src/dev/seed-blog.ts). */
+export const DEMO_CONTENT_KEY = 'demo-content';
+/** The rows the demo seed inserted, by table. */
+export interface DemoContent {
+  posts: number[];
+  tags: number[];
+  authors: number[];
+  newsletters: number[];
+}
 /** One cursor per type: pages and posts advance independently. */
 const cursorKey = (type: PostType) => `${type}s_cursor`;
 
 /**
  * Full pull of everything Ghost owns: tags, authors, newsletters, navigation, posts and pages
  * (drafts and scheduled included), upserted by Ghost id. Rows whose Ghost id no longer exists
- * are deleted. A second run with nothing changed in Ghost reports only `unchanged`.
+ * are deleted. A second run with nothing changed in Ghost reports only `unchanged`, and
+ * `unchanged` means equal: each post is compared with Ghost's field by field. Posts that
+ * differed although Ghost's `updated_at` had not moved are counted under `drift` (changes no
+ * Ghost edit explains). The first full sync also removes the demo content Ghost does not have.
  */
 export async function runFullSync(deps: SyncDeps): Promise<GhostSyncCounts> {
   return recordRun(deps, 'full', async (counter) => {
@@ -85,7 +102,7 @@ export async function runFullSync(deps: SyncDeps): Promise<GhostSyncCounts> {
       const seen: string[] = [];
       for await (const item of deps.ghost.browse(type === 'post' ? 'posts' : 'pages', POST_PARAMS)) {
         seen.push(item.id);
-        await applyPost(deps, type, item, counter);
+        await applyPost(deps, type, item, counter, { source: 'pull' });
         if (!newest || item.updated_at > newest) newest = item.updated_at;
       }
       // Deletes honoured: a Ghost-owned row that Ghost no longer lists is gone there.
@@ -102,7 +119,42 @@ export async function runFullSync(deps: SyncDeps): Promise<GhostSyncCounts> {
       for (const row of gone) await deletePostRow(deps, row.id, type, row.status, counter);
       if (newest) await setState(deps.db, cursorKey(type), { updatedAt: newest });
     }
+    await removeDemoContent(deps, counter);
   });
+}
+
+/**
+ * The demo seed's rows that Ghost did not adopt (no Ghost id by now) are deleted: with Ghost
+ * configured the blog shows Ghost's content only. Runs once; counted as `demo: { removed }`.
+ */
+async function removeDemoContent(deps: SyncDeps, counter: Counter) {
+  const demo = (await getState(deps.db, DEMO_CONTENT_KEY)) as Partial<DemoContent> | null;
+  if (!demo) return;
+  const removed = await deps.db.transaction(async (tx) => {
+    let n = 0;
+    const drop = async (
+      table: typeof posts | typeof tags | typeof authors | typeof newsletters,
+      ids?: number[],
+    ) => {
+      if (!ids?.length) return;
+      const rows = await tx
+        .delete(table)
+        .where(and(inArray(table.id, ids), isNull(table.ghostId)))
+        .returning({ id: table.id });
+      n += rows.length;
+    };
+    await drop(posts, demo.posts);
+    await drop(tags, demo.tags);
+    await drop(authors, demo.authors);
+    await drop(newsletters, demo.newsletters);
+    await tx.delete(ghostSyncState).where(eq(ghostSyncState.key, DEMO_CONTENT_KEY));
+    return n;
+  });
+  for (let i = 0; i < removed; i++) counter.add('demo', 'removed');
+  if (removed) {
+    deps.log.info({ removed }, 'demo content Ghost does not have was removed');
+    await deps.onSiteWideChange?.();
+  }
 }
 
 /**
@@ -119,7 +171,7 @@ export async function runIncrementalSync(deps: SyncDeps): Promise<GhostSyncCount
       let newest = cursor?.updatedAt ?? null;
       const params = { ...POST_PARAMS, filter: `updated_at:>='${ghostFilterDate(since)}'` };
       for await (const item of deps.ghost.browse(type === 'post' ? 'posts' : 'pages', params)) {
-        await applyPost(deps, type, item, counter);
+        await applyPost(deps, type, item, counter, { source: 'pull' });
         if (!newest || item.updated_at > newest) newest = item.updated_at;
       }
       if (newest) await setState(deps.db, cursorKey(type), { updatedAt: newest });
@@ -137,7 +189,10 @@ async function syncTaxonomy(deps: SyncDeps, counter: Counter) {
   for await (const newsletter of deps.ghost.browse('newsletters', { limit: 'all' })) {
     counter.add('newsletters', await upsertNewsletter(deps.db, newsletter));
   }
-  counter.add('navigation', await syncNavigation(deps.db, await deps.ghost.navigation()));
+  const navigation = await syncNavigation(deps.db, await deps.ghost.navigation());
+  counter.add('navigation', navigation);
+  // The menus are in every app's header (the `nav` fragment) and the blog's footer.
+  if (navigation !== 'unchanged') await deps.onSiteWideChange?.();
 }
 
 async function recordRun(
@@ -316,24 +371,98 @@ function toVisibility(v: string | undefined): PostVisibility {
 }
 
 /**
- * Upserts one post or page and its tags and authors; idempotent by Ghost's `updated_at` (an
- * echo of our own write-back carries the `updated_at` we stored, so it is `unchanged`).
+ * The columns a Ghost post or page maps to, as the blog stores them. A members-only or paid
+ * post keeps its whole body in `html` (for readers allowed to see it) but only its public
+ * preview in `plaintext` and `excerpt`, which feed search, feeds and the fediverse.
  */
-export async function applyPost(deps: SyncDeps, type: PostType, item: GhostPost, counter: Counter) {
+export function ghostPostValues(type: PostType, item: GhostPost) {
+  const html = sanitizePostHtml(item.html);
+  const visibility = toVisibility(item.visibility);
+  const gated = visibility !== 'public';
+  const plaintext = publicPlaintext(html, item.plaintext ?? null, visibility);
+  return {
+    ghostId: item.id,
+    ...(item.uuid ? { uuid: item.uuid } : {}),
+    type,
+    slug: item.slug,
+    title: item.title,
+    // An answer without HTML (Ghost sends Lexical alone unless asked) keeps the stored body.
+    ...(item.html !== undefined ? { html, plaintext } : {}),
+    // Webhook payloads omit the editor source; keep what a full pull stored.
+    ...(item.lexical !== undefined ? { lexical: item.lexical } : {}),
+    ...(item.mobiledoc !== undefined ? { mobiledoc: item.mobiledoc } : {}),
+    // Ghost's own excerpt of a gated post may quote what only members may read.
+    ...(item.html !== undefined || !gated
+      ? {
+          excerpt: gated
+            ? (item.custom_excerpt ?? (plaintext ? truncateText(plaintext, 300) : null))
+            : (item.excerpt ?? item.custom_excerpt ?? null),
+        }
+      : {}),
+    customExcerpt: item.custom_excerpt ?? null,
+    featureImage: item.feature_image ?? null,
+    featureImageAlt: item.feature_image_alt ?? null,
+    featureImageCaption: item.feature_image_caption ?? null,
+    status: toStatus(item.status),
+    visibility,
+    featured: item.featured ?? false,
+    ...(item.show_title_and_feature_image !== undefined
+      ? { showTitleAndFeatureImage: item.show_title_and_feature_image }
+      : {}),
+    customTemplate: item.custom_template ?? null,
+    publishedAt: date(item.published_at),
+    ghostUpdatedAt: new Date(item.updated_at),
+    readingTime: item.reading_time ?? null,
+    metaTitle: item.meta_title ?? null,
+    metaDescription: item.meta_description ?? null,
+    ogImage: item.og_image ?? null,
+    ogTitle: item.og_title ?? null,
+    ogDescription: item.og_description ?? null,
+    twitterImage: item.twitter_image ?? null,
+    twitterTitle: item.twitter_title ?? null,
+    twitterDescription: item.twitter_description ?? null,
+    canonicalUrl: item.canonical_url ?? null,
+    ...(item.created_at ? { createdAt: new Date(item.created_at) } : {}),
+  };
+}
+
+function truncateText(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max - 20))}…`;
+}
+
+export interface ApplyOptions {
+  /**
+   * `webhook`: a delivery, which may arrive late or twice, so one older than our copy is
+   * skipped. `pull` and `write` (Ghost's answer to our own write) carry Ghost's current state,
+   * which always wins.
+   */
+  source: 'pull' | 'webhook' | 'write';
+}
+
+/**
+ * Upserts one post or page and its tags and authors. `unchanged` means equal: every column and
+ * the tag and author lists are compared with what Ghost sent, whatever produced the last write
+ * (our own write-back's echo is equal, so it changes nothing). Returns the outcome and row id.
+ */
+export async function applyPost(
+  deps: SyncDeps,
+  type: PostType,
+  item: GhostPost,
+  counter: Counter,
+  options: ApplyOptions = { source: 'webhook' },
+): Promise<{ outcome: Outcome; postId: number }> {
   const outcome = await deps.db.transaction(async (tx) => {
     const [existing] = await tx.select().from(posts).where(eq(posts.ghostId, item.id)).limit(1);
     // An older delivery (Ghost retries, out-of-order webhooks) never overwrites newer content.
-    if (existing?.ghostUpdatedAt && new Date(item.updated_at) < existing.ghostUpdatedAt) {
-      return { outcome: 'unchanged' as const, postId: existing.id, before: existing.status };
-    }
-    // Ghost's echo of our own write-back (same `updated_at` as the PUT answered): a no-op.
-    const echo = (await getState(tx, `echo:${item.id}`)) as { updatedAt?: string } | null;
     if (
-      existing &&
-      echo?.updatedAt &&
-      new Date(echo.updatedAt).getTime() === new Date(item.updated_at).getTime()
+      options.source === 'webhook' &&
+      existing?.ghostUpdatedAt &&
+      new Date(item.updated_at) < existing.ghostUpdatedAt
     ) {
-      return { outcome: 'unchanged' as const, postId: existing.id, before: existing.status };
+      return { outcome: 'unchanged' as const, postId: existing.id, before: existing.status, drift: false };
     }
     for (const tag of item.tags ?? []) await upsertTag(tx, tag);
     for (const author of item.authors ?? []) await upsertAuthor(tx, author);
@@ -362,42 +491,8 @@ export async function applyPost(deps: SyncDeps, type: PostType, item: GhostPost,
     const authorIds = (item.authors ?? []).map((a) => authorRows.find((r) => r.ghostId === a.id)!.id);
     const tagIds = (item.tags ?? []).map((t) => tagRows.find((r) => r.ghostId === t.id)!.id);
     const values = {
-      ghostId: item.id,
-      ...(item.uuid ? { uuid: item.uuid } : {}),
-      type,
-      slug: item.slug,
-      title: item.title,
-      html: sanitizePostHtml(item.html),
-      plaintext: item.plaintext ?? null,
-      // Webhook payloads omit the editor source; keep what a full pull stored.
-      ...(item.lexical !== undefined ? { lexical: item.lexical } : {}),
-      ...(item.mobiledoc !== undefined ? { mobiledoc: item.mobiledoc } : {}),
-      excerpt: item.excerpt ?? item.custom_excerpt ?? null,
-      customExcerpt: item.custom_excerpt ?? null,
-      featureImage: item.feature_image ?? null,
-      featureImageAlt: item.feature_image_alt ?? null,
-      featureImageCaption: item.feature_image_caption ?? null,
-      status: toStatus(item.status),
-      visibility: toVisibility(item.visibility),
-      featured: item.featured ?? false,
-      ...(item.show_title_and_feature_image !== undefined
-        ? { showTitleAndFeatureImage: item.show_title_and_feature_image }
-        : {}),
-      customTemplate: item.custom_template ?? null,
-      publishedAt: date(item.published_at),
-      ghostUpdatedAt: new Date(item.updated_at),
-      readingTime: item.reading_time ?? null,
-      metaTitle: item.meta_title ?? null,
-      metaDescription: item.meta_description ?? null,
-      ogImage: item.og_image ?? null,
-      ogTitle: item.og_title ?? null,
-      ogDescription: item.og_description ?? null,
-      twitterImage: item.twitter_image ?? null,
-      twitterTitle: item.twitter_title ?? null,
-      twitterDescription: item.twitter_description ?? null,
-      canonicalUrl: item.canonical_url ?? null,
-      primaryAuthorId: authorIds[0] ?? null,
-      ...(item.created_at ? { createdAt: new Date(item.created_at) } : {}),
+      ...ghostPostValues(type, item),
+      ...(item.authors ? { primaryAuthorId: authorIds[0] ?? null } : {}),
     };
     let postId: number;
     let before: PostStatus | null = null;
@@ -407,8 +502,11 @@ export async function applyPost(deps: SyncDeps, type: PostType, item: GhostPost,
       sameValues(existing, values) &&
       (await sameJoins(tx, existing.id, tagIds, authorIds, item))
     ) {
-      return { outcome: 'unchanged' as const, postId: existing.id, before: existing.status };
+      return { outcome: 'unchanged' as const, postId: existing.id, before: existing.status, drift: false };
     }
+    // Different although Ghost's updated_at has not moved: nothing in Ghost explains it.
+    const drift =
+      !!existing?.ghostUpdatedAt && existing.ghostUpdatedAt.getTime() === values.ghostUpdatedAt.getTime();
     if (existing) {
       await tx.update(posts).set(values).where(eq(posts.id, existing.id));
       postId = existing.id;
@@ -446,9 +544,11 @@ export async function applyPost(deps: SyncDeps, type: PostType, item: GhostPost,
           .values(authorIds.map((authorId, sortOrder) => ({ postId, authorId, sortOrder })));
       }
     }
-    return { outcome: result, postId, before, after: values.status };
+    return { outcome: result, postId, before, after: values.status, drift };
   });
-  counter.add(type === 'post' ? 'posts' : 'pages', outcome.outcome);
+  const resource = type === 'post' ? 'posts' : 'pages';
+  counter.add(resource, outcome.outcome);
+  if (outcome.drift && options.source === 'pull') counter.add('drift', resource);
   if (outcome.outcome !== 'unchanged' && deps.onPostChanged) {
     const [row] = await deps.db.select().from(posts).where(eq(posts.id, outcome.postId));
     await deps.onPostChanged(
@@ -463,6 +563,7 @@ export async function applyPost(deps: SyncDeps, type: PostType, item: GhostPost,
       deps.db,
     );
   }
+  return { outcome: outcome.outcome, postId: outcome.postId };
 }
 
 export async function deletePostRow(

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { and, asc, eq, gt, isNull, lt, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull, isNull, lt, lte } from 'drizzle-orm';
 import { z } from 'zod';
 import { JOBS } from '../../contracts/jobs.ts';
 import type { Database, DatabaseLike } from '../../db/client.ts';
@@ -69,8 +69,16 @@ const changeSchema = z.object({
   previous: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** Applying a delivery is tried this many times (its job's first run and retries), then left failed. */
+/** Applying a delivery is tried this many times (its job's first run and retries), then marked failed. */
 export const MAX_ATTEMPTS = JOBS['blog.ghost-webhook'].retry.limit + 1;
+
+/** A delivery that can never apply as sent (malformed): marked failed at once, not retried. */
+export class UnapplicableDeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnapplicableDeliveryError';
+  }
+}
 
 /**
  * Applies stored deliveries in arrival order (up to `upTo` when given), one row per
@@ -89,6 +97,7 @@ export async function processStoredWebhooks(
   const pending = () =>
     and(
       isNull(ghostWebhookEvents.processedAt),
+      isNull(ghostWebhookEvents.failedAt),
       lt(ghostWebhookEvents.attempts, MAX_ATTEMPTS),
       gt(ghostWebhookEvents.id, after),
       options.upTo ? lte(ghostWebhookEvents.id, options.upTo) : undefined,
@@ -117,10 +126,15 @@ export async function processStoredWebhooks(
           .where(eq(ghostWebhookEvents.id, row.id));
         processed++;
       } catch (err) {
-        deps.log.warn({ err, event: row.event, id: row.id }, 'ghost webhook failed; will retry');
+        const attempts = row.attempts + 1;
+        const givenUp = err instanceof UnapplicableDeliveryError || attempts >= MAX_ATTEMPTS;
+        deps.log.warn(
+          { err, event: row.event, id: row.id, attempts },
+          givenUp ? 'ghost webhook failed; given up (see /admin/sync)' : 'ghost webhook failed; will retry',
+        );
         await tx
           .update(ghostWebhookEvents)
-          .set({ attempts: row.attempts + 1, error: (err as Error).message })
+          .set({ attempts, error: errorMessage(err), ...(givenUp ? { failedAt: new Date() } : {}) })
           .where(eq(ghostWebhookEvents.id, row.id));
       }
       return row.id;
@@ -134,20 +148,87 @@ export async function processStoredWebhooks(
   return processed;
 }
 
-/** A stored delivery's state: applied, still to do (with the last error), or unknown. */
+/**
+ * What an admin reads on /admin/sync: the database's own message rather than the query wrapper
+ * around it (`Failed query: insert into … params: …`).
+ */
+function errorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as Error & { cause?: unknown }).cause;
+  return err.message.startsWith('Failed query') && cause instanceof Error ? cause.message : err.message;
+}
+
+/** A stored delivery's state: applied, failed (given up), still to do (with the last error), or unknown. */
 export async function webhookState(
   db: DatabaseLike,
   id: number,
-): Promise<{ applied: boolean; attempts: number; error: string | null } | null> {
+): Promise<{ applied: boolean; failed: boolean; attempts: number; error: string | null } | null> {
   const [row] = await db
     .select({
       processedAt: ghostWebhookEvents.processedAt,
+      failedAt: ghostWebhookEvents.failedAt,
       attempts: ghostWebhookEvents.attempts,
       error: ghostWebhookEvents.error,
     })
     .from(ghostWebhookEvents)
     .where(eq(ghostWebhookEvents.id, id));
-  return row ? { applied: row.processedAt !== null, attempts: row.attempts, error: row.error } : null;
+  return row
+    ? {
+        applied: row.processedAt !== null,
+        failed: row.failedAt !== null,
+        attempts: row.attempts,
+        error: row.error,
+      }
+    : null;
+}
+
+/** Failed deliveries, newest first (the sync page lists them with retry and discard buttons). */
+export async function listFailedWebhooks(db: DatabaseLike, limit = 50) {
+  const rows = await db
+    .select({
+      id: ghostWebhookEvents.id,
+      event: ghostWebhookEvents.event,
+      receivedAt: ghostWebhookEvents.receivedAt,
+      failedAt: ghostWebhookEvents.failedAt,
+      attempts: ghostWebhookEvents.attempts,
+      error: ghostWebhookEvents.error,
+    })
+    .from(ghostWebhookEvents)
+    .where(and(isNull(ghostWebhookEvents.processedAt), isNotNull(ghostWebhookEvents.failedAt)))
+    .orderBy(desc(ghostWebhookEvents.id))
+    .limit(limit);
+  return rows.map((r) => ({ ...r, failedAt: r.failedAt as Date }));
+}
+
+/** A failed delivery becomes pending again, its attempts reset; false when there is no such failed row. */
+export async function retryFailedWebhook(db: DatabaseLike, id: number): Promise<boolean> {
+  const rows = await db
+    .update(ghostWebhookEvents)
+    .set({ failedAt: null, attempts: 0, error: null })
+    .where(
+      and(
+        eq(ghostWebhookEvents.id, id),
+        isNull(ghostWebhookEvents.processedAt),
+        isNotNull(ghostWebhookEvents.failedAt),
+      ),
+    )
+    .returning({ id: ghostWebhookEvents.id });
+  return rows.length > 0;
+}
+
+/** A failed delivery is dropped for good. */
+export async function discardFailedWebhook(db: DatabaseLike, id: number): Promise<boolean> {
+  const rows = await db
+    .delete(ghostWebhookEvents)
+    .where(
+      and(
+        eq(ghostWebhookEvents.id, id),
+        isNull(ghostWebhookEvents.processedAt),
+        isNotNull(ghostWebhookEvents.failedAt),
+      ),
+    )
+    .returning({ id: ghostWebhookEvents.id });
+  return rows.length > 0;
 }
 
 async function applyWebhook(
@@ -164,7 +245,7 @@ async function applyWebhook(
       .slice(0, 3)
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
       .join('; ');
-    throw new Error(`The ${key} in this delivery is malformed (${issues})`);
+    throw new UnapplicableDeliveryError(`The ${key} in this delivery is malformed (${issues})`);
   }
 }
 

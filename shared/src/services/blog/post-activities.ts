@@ -4,6 +4,7 @@ import type { FederationService } from '../../contracts/protocols.ts';
 import type { DatabaseLike } from '../../db/client.ts';
 import { type Post, postsTags, tags } from '../../db/schema/index.ts';
 import { AS_PUBLIC } from '../../infrastructure/activitypub/uris.ts';
+import { publicHtml } from './ghost-html.ts';
 
 /** The stable id of a post's `Article`: its uuid never changes, unlike its slug. */
 export function articleId(config: AppConfig, post: Pick<Post, 'uuid'>): string {
@@ -34,7 +35,8 @@ export async function buildArticle(
     attributedTo: actor,
     name: post.title,
     summary: post.customExcerpt ?? post.excerpt ?? post.title,
-    content: post.html ?? '',
+    // Only what anyone may read: a members-only or paid post goes out as its public preview.
+    content: publicHtml(post.html, post.visibility) ?? '',
     url,
     published: (post.publishedAt ?? post.createdAt).toISOString(),
     updated: post.updatedAt.toISOString(),

@@ -1,10 +1,10 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppConfig } from '../../config/index.ts';
 import type { FederationService } from '../../contracts/protocols.ts';
 import { PAGE_TAGS } from '../../contracts/widgets.ts';
 import type { Database, DatabaseLike } from '../../db/client.ts';
-import { ghostSyncState, type Post, posts } from '../../db/schema/index.ts';
+import { authors, type Post, posts, tags } from '../../db/schema/index.ts';
 import type { Cache } from '../../infrastructure/cache.ts';
 import { purgePageCache } from '../../infrastructure/page-cache.ts';
 import {
@@ -12,10 +12,14 @@ import {
   type EditorAction,
   getEditablePost,
   type PostInput,
+  plannedPublication,
   publishDuePosts,
   savePost,
+  tagList,
 } from './editor-service.ts';
-import { GhostApiError, type GhostClient } from './ghost-client.ts';
+import { GhostApiError, type GhostClient, type GhostPost } from './ghost-client.ts';
+import { sanitizePostHtml } from './ghost-html.ts';
+import { applyPost, Counter } from './ghost-sync.ts';
 import { emitPostActivity } from './post-activities.ts';
 
 export interface PublishingDeps {
@@ -29,16 +33,74 @@ export interface PublishingDeps {
 
 export type PublishResult =
   | { ok: true; post: Post; ghostWarning?: string }
-  | { ok: false; reason: 'conflict' | 'invalid_schedule' | 'not_found' | 'ghost_error'; message: string };
+  | {
+      ok: false;
+      reason: 'conflict' | 'invalid_schedule' | 'not_found' | 'ghost_rejected' | 'ghost_error';
+      message: string;
+    };
 
-/** Key under which we remember the `updated_at` of our own write, so Ghost's echo is a no-op. */
-export const echoKey = (ghostId: string) => `echo:${ghostId}`;
+type GhostFailure = Extract<PublishResult, { ok: false }>;
 
 /**
- * Saves a post from the editor and carries the change everywhere it must go: Ghost (written
- * first for synced posts, so a collision loses nothing and changes nothing locally), the page
- * cache, and the fediverse (`Create` on publish, `Update` on edits of a published post,
- * `Delete` when it stops being public).
+ * What a Ghost error means for the person at the editor, one message per kind: only a real
+ * `updated_at` collision says "changed in Ghost"; a validation error quotes Ghost's message.
+ */
+export function ghostFailure(err: unknown, doing = 'saved'): GhostFailure {
+  if (!(err instanceof GhostApiError)) {
+    return {
+      ok: false,
+      reason: 'ghost_error',
+      message: `Ghost could not be reached, so nothing was ${doing}. Try again in a moment.`,
+    };
+  }
+  if (err.isCollision) {
+    return {
+      ok: false,
+      reason: 'conflict',
+      message: 'This post was changed in Ghost since you opened it — reload to see the latest version.',
+    };
+  }
+  if (err.status === 422 || err.status === 400 || err.type === 'ValidationError') {
+    return {
+      ok: false,
+      reason: 'ghost_rejected',
+      message: `Ghost refused the change: ${err.message.replace(/\.?$/, '.')} Nothing was ${doing}.`,
+    };
+  }
+  if (err.status === 404) {
+    return {
+      ok: false,
+      reason: 'ghost_rejected',
+      message: `This post no longer exists in Ghost (it was deleted there), so nothing was ${doing}; the next sync removes it here.`,
+    };
+  }
+  if (err.status === 401 || err.status === 403) {
+    return {
+      ok: false,
+      reason: 'ghost_error',
+      message: `Ghost refused the blog's Admin API key (check GHOST_ADMIN_API_KEY), so nothing was ${doing}.`,
+    };
+  }
+  if (err.status === 429) {
+    return {
+      ok: false,
+      reason: 'ghost_error',
+      message: `Ghost is limiting requests right now, so nothing was ${doing}. Try again in a minute.`,
+    };
+  }
+  return {
+    ok: false,
+    reason: 'ghost_error',
+    message: `Ghost answered with an error (${err.status}: ${err.message}), so nothing was ${doing}.`,
+  };
+}
+
+/**
+ * Saves a post (or page) from the editor and carries the change everywhere it must go: Ghost
+ * (written first for synced posts, so a refusal loses nothing and changes nothing locally), the
+ * page cache, and the fediverse (`Create` on publish, `Update` on edits of a published post,
+ * `Delete` when it stops being public). After a write, Ghost's answer is the truth: its slug,
+ * status, times, tags and authors replace ours, so the next sync finds both sides equal.
  */
 export async function saveFromEditor(
   deps: PublishingDeps,
@@ -46,37 +108,30 @@ export async function saveFromEditor(
 ): Promise<PublishResult> {
   const current = args.id ? await getEditablePost(deps.db, args.id) : null;
   if (args.id && !current) return { ok: false, reason: 'not_found', message: 'That post no longer exists' };
+  const planned = plannedPublication(args.action, args.input, current, deps.config.site.timezone);
+  if (!planned.ok) {
+    return {
+      ok: false,
+      reason: 'invalid_schedule',
+      message: 'Choose a publish time in the future to schedule.',
+    };
+  }
+  const type = current?.type ?? args.input.type ?? 'post';
+  const resource = type === 'page' ? 'pages' : 'posts';
 
-  let ghostUpdatedAt: string | null = null;
+  let written: GhostPost | null = null;
   if (deps.ghost && current?.ghostId) {
-    // Ghost first: a 409 must leave our copy as it was, with the typed text still in the form.
+    // Ghost first: a refusal must leave our copy as it was, with the typed text still in the form.
     const expected = args.input.ghostUpdatedAt || current.ghostUpdatedAt?.toISOString();
     try {
-      const written = await deps.ghost.editPost('posts', current.ghostId, {
-        title: args.input.title,
-        ...(args.input.slug ? { slug: args.input.slug } : {}),
-        html: args.input.html,
-        custom_excerpt: args.input.excerpt || null,
-        feature_image: args.input.featureImage || null,
-        status: ghostStatus(args.action, current.status),
-        tags: splitTags(args.input.tags).map((name) => ({ name })),
+      written = await deps.ghost.editPost(resource, current.ghostId, {
+        ...(await ghostBody(deps.db, args.input, args.action, planned)),
         updated_at: expected ?? '',
       });
-      ghostUpdatedAt = written.updated_at;
     } catch (err) {
-      if (err instanceof GhostApiError && (err.isCollision || err.status === 422)) {
-        return {
-          ok: false,
-          reason: 'conflict',
-          message: 'This post was changed in Ghost since you opened it — reload to see the latest version.',
-        };
-      }
-      deps.log.error({ err }, 'ghost write-back failed');
-      return {
-        ok: false,
-        reason: 'ghost_error',
-        message: 'Ghost did not accept the change; nothing was saved.',
-      };
+      const failure = ghostFailure(err);
+      if (failure.reason === 'ghost_error') deps.log.error({ err }, 'ghost write-back failed');
+      return failure;
     }
   }
 
@@ -96,42 +151,108 @@ export async function saveFromEditor(
   let ghostWarning: string | undefined;
   if (deps.ghost && !post.ghostId) {
     try {
-      const created = await deps.ghost.createPost('posts', {
-        title: post.title,
+      written = await deps.ghost.createPost(resource, {
+        ...(await ghostBody(deps.db, args.input, args.action, planned)),
         slug: post.slug,
-        html: post.html ?? '',
-        custom_excerpt: post.customExcerpt,
-        feature_image: post.featureImage,
-        status: ghostStatus(args.action, 'draft'),
-        ...(post.status === 'scheduled' && post.publishedAt
-          ? { published_at: post.publishedAt.toISOString() }
-          : {}),
-        tags: splitTags(args.input.tags).map((name) => ({ name })),
+        ...(await ghostAuthors(deps.db, args.authorId)),
       });
-      ghostUpdatedAt = created.updated_at;
       [post] = (await deps.db
         .update(posts)
-        .set({ ghostId: created.id })
+        .set({ ghostId: written.id })
         .where(eq(posts.id, post.id))
         .returning()) as [Post];
-      await rememberEcho(deps.db, created.id, created.updated_at);
     } catch (err) {
       deps.log.warn({ err }, 'post saved locally but not created in Ghost');
-      ghostWarning = 'Saved here, but Ghost could not be reached; the next sync will not include this post.';
+      ghostWarning = `Saved here, but not in Ghost: ${ghostFailure(err).message} Save again to retry.`;
     }
   }
-  const ghostId = post.ghostId;
-  if (ghostUpdatedAt && ghostId) {
-    [post] = (await deps.db
-      .update(posts)
-      .set({ ghostUpdatedAt: new Date(ghostUpdatedAt) })
-      .where(eq(posts.id, post.id))
-      .returning()) as [Post];
-    await rememberEcho(deps.db, ghostId, ghostUpdatedAt);
+  if (deps.ghost && written) {
+    // Ghost's answer is the truth (a de-duplicated slug, the status it really took, its times,
+    // internal tags, authors): apply it exactly as a sync would.
+    await applyPost({ db: deps.db, ghost: deps.ghost, log: deps.log }, type, written, new Counter(), {
+      source: 'write',
+    });
+    [post] = (await deps.db.select().from(posts).where(eq(posts.id, post.id))) as [Post];
+    if (post.status !== planned.status) {
+      ghostWarning = `Ghost made this ${type} ${post.status}, not ${planned.status}; the blog shows what Ghost did.`;
+    } else if (args.input.slug && post.slug !== args.input.slug) {
+      ghostWarning = `Ghost already uses “${args.input.slug}”, so this ${type} lives at /${post.slug}/.`;
+    }
   }
 
   await afterChange(deps, post, saved.previousStatus, current?.slug ?? null);
   return { ok: true, post, ...(ghostWarning ? { ghostWarning } : {}) };
+}
+
+/** The fields the editor owns, as Ghost's Admin API takes them (HTML converted by `?source=html`). */
+async function ghostBody(
+  db: DatabaseLike,
+  input: PostInput,
+  action: EditorAction,
+  planned: { status: Post['status']; publishedAt: Date | null },
+): Promise<Record<string, unknown>> {
+  return {
+    title: input.title,
+    ...(input.slug ? { slug: input.slug } : {}),
+    html: sanitizePostHtml(input.html) ?? '',
+    custom_excerpt: input.excerpt || null,
+    feature_image: input.featureImage || null,
+    feature_image_alt: input.featureImageAlt || null,
+    status: planned.status,
+    // Ghost schedules only with a future published_at: without one it refuses a never-published
+    // draft (422) and publishes a once-published post at once (its old time is in the past).
+    ...(action === 'schedule' && planned.publishedAt
+      ? { published_at: planned.publishedAt.toISOString() }
+      : {}),
+    tags: await ghostTags(db, input.tags),
+  };
+}
+
+/**
+ * Tags as Ghost takes them: ones Ghost knows by id (internal `#tags` stay internal), new ones
+ * by name (Ghost makes a `#name` internal itself).
+ */
+async function ghostTags(db: DatabaseLike, list: string): Promise<{ id?: string; name: string }[]> {
+  const wanted = tagList(list);
+  if (!wanted.length) return [];
+  const known = await db
+    .select({ ghostId: tags.ghostId, name: tags.name, slug: tags.slug })
+    .from(tags)
+    .where(
+      or(
+        inArray(
+          tags.name,
+          wanted.map((w) => w.name),
+        ),
+        inArray(
+          tags.slug,
+          wanted.map((w) => w.slug),
+        ),
+      ),
+    );
+  return wanted.map((w) => {
+    const tag = known.find((t) => t.name === w.name) ?? known.find((t) => t.slug === w.slug);
+    return tag?.ghostId ? { id: tag.ghostId, name: tag.name } : { name: w.name };
+  });
+}
+
+/**
+ * The writer as Ghost staff, matched by e-mail (the authors pulled from Ghost carry it): without
+ * it Ghost makes the integration's owner the author. No match: Ghost's default stands.
+ */
+async function ghostAuthors(
+  db: DatabaseLike,
+  authorId: number | null,
+): Promise<{ authors?: { id: string }[] }> {
+  if (!authorId) return {};
+  const [writer] = await db.select({ email: authors.email }).from(authors).where(eq(authors.id, authorId));
+  if (!writer?.email) return {};
+  const [staff] = await db
+    .select({ ghostId: authors.ghostId })
+    .from(authors)
+    .where(and(sql`lower(${authors.email}) = lower(${writer.email})`, isNotNull(authors.ghostId)))
+    .limit(1);
+  return staff?.ghostId ? { authors: [{ id: staff.ghostId }] } : {};
 }
 
 export async function removePost(deps: PublishingDeps, id: number): Promise<PublishResult> {
@@ -139,15 +260,11 @@ export async function removePost(deps: PublishingDeps, id: number): Promise<Publ
   if (!current) return { ok: false, reason: 'not_found', message: 'That post no longer exists' };
   if (deps.ghost && current.ghostId) {
     try {
-      await deps.ghost.deletePost('posts', current.ghostId);
+      await deps.ghost.deletePost(current.type === 'page' ? 'pages' : 'posts', current.ghostId);
     } catch (err) {
       if (!(err instanceof GhostApiError && err.status === 404)) {
         deps.log.error({ err }, 'ghost delete failed');
-        return {
-          ok: false,
-          reason: 'ghost_error',
-          message: 'Ghost did not delete the post; nothing was changed.',
-        };
+        return ghostFailure(err, 'deleted');
       }
     }
   }
@@ -175,27 +292,6 @@ export async function afterChange(
   if (deps.federation && post.type === 'post') {
     await emitPostActivity(deps, post, previousStatus);
   }
-}
-
-async function rememberEcho(db: Database, ghostId: string, updatedAt: string) {
-  await db
-    .insert(ghostSyncState)
-    .values({ key: echoKey(ghostId), value: { updatedAt } })
-    .onConflictDoUpdate({ target: ghostSyncState.key, set: { value: { updatedAt } } });
-}
-
-function ghostStatus(action: EditorAction, current: Post['status']): string {
-  if (action === 'publish') return 'published';
-  if (action === 'schedule') return 'scheduled';
-  if (action === 'unpublish') return 'draft';
-  return current;
-}
-
-function splitTags(list: string): string[] {
-  return list
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
 }
 
 /**

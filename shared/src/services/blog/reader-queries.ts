@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { PostDto } from '../../contracts/dtos.ts';
 import type { DatabaseLike } from '../../db/client.ts';
 import { authors, posts, postsAuthors, postsTags, tags } from '../../db/schema/index.ts';
+import { audienceOf, fullHtml, publicHtml, sanitizeCaptionHtml } from './ghost-html.ts';
 
 /** A published post as the reader pages, feeds and sitemap show it (frozen as a PostDto). */
 export type ReaderPost = {
@@ -14,6 +15,17 @@ export interface Page<T> {
   pages: number;
   total: number;
 }
+
+/**
+ * Who is reading: members-only posts are whole for signed-in members, paid posts for staff
+ * (the blog does not know who pays: Ghost's member tiers are not mirrored). Everything else —
+ * lists, feeds, search, other apps — reads as an anonymous visitor.
+ */
+export interface Viewer {
+  signedIn: boolean;
+  staff: boolean;
+}
+export const ANONYMOUS: Viewer = { signedIn: false, staff: false };
 
 /** Words per minute used for reading time when Ghost did not supply one. */
 const WORDS_PER_MINUTE = 265;
@@ -86,14 +98,18 @@ export async function listAllPublished(
 }
 
 /** A published post or page by slug; a post wins over a page with the same slug. */
-export async function getPublished(db: DatabaseLike, slug: string): Promise<ReaderPost | null> {
+export async function getPublished(
+  db: DatabaseLike,
+  slug: string,
+  viewer: Viewer = ANONYMOUS,
+): Promise<ReaderPost | null> {
   const rows = await db
     .select()
     .from(posts)
     .where(and(eq(posts.slug, slug), isLive()))
     .orderBy(desc(sql`${posts.type} = 'post'`))
     .limit(1);
-  return (await decorate(db, rows))[0] ?? null;
+  return (await decorate(db, rows, viewer))[0] ?? null;
 }
 
 export async function getTag(db: DatabaseLike, slug: string) {
@@ -163,7 +179,11 @@ export async function searchPublished(
 
 type PostRow = typeof posts.$inferSelect;
 
-async function decorate(db: DatabaseLike, rows: PostRow[]): Promise<ReaderPost[]> {
+async function decorate(
+  db: DatabaseLike,
+  rows: PostRow[],
+  viewer: Viewer = ANONYMOUS,
+): Promise<ReaderPost[]> {
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
   const tagRows = await db
@@ -172,29 +192,47 @@ async function decorate(db: DatabaseLike, rows: PostRow[]): Promise<ReaderPost[]
     .innerJoin(tags, eq(tags.id, postsTags.tagId))
     .where(and(inArray(postsTags.postId, ids), eq(tags.visibility, 'public')))
     .orderBy(postsTags.sortOrder);
-  const authorIds = rows.map((r) => r.primaryAuthorId).filter((id): id is number => id !== null);
-  const authorRows = authorIds.length
+  const authorRows = await db
+    .select({ postId: postsAuthors.postId, id: authors.id, slug: authors.slug, name: authors.name })
+    .from(postsAuthors)
+    .innerJoin(authors, eq(authors.id, postsAuthors.authorId))
+    .where(inArray(postsAuthors.postId, ids))
+    .orderBy(postsAuthors.sortOrder);
+  // Rows written before the authors list existed may carry only the primary author.
+  const primaryIds = rows
+    .filter((r) => r.primaryAuthorId !== null && !authorRows.some((a) => a.postId === r.id))
+    .map((r) => r.primaryAuthorId as number);
+  const primaryRows = primaryIds.length
     ? await db
         .select({ id: authors.id, slug: authors.slug, name: authors.name })
         .from(authors)
-        .where(inArray(authors.id, authorIds))
+        .where(inArray(authors.id, primaryIds))
     : [];
   return rows.map((r) => {
-    const author = authorRows.find((a) => a.id === r.primaryAuthorId);
+    const listed = authorRows
+      .filter((a) => a.postId === r.id)
+      .map(({ id, slug, name }) => ({ id, slug, name }));
+    const primary = primaryRows.find((a) => a.id === r.primaryAuthorId);
+    const postAuthors = listed.length ? listed : primary ? [primary] : [];
     const words = (r.plaintext ?? '').split(/\s+/).filter(Boolean).length;
+    const audience = audienceOf(r.visibility);
+    const whole = audience === 'public' || (audience === 'members' && viewer.signedIn) || viewer.staff;
     return {
       id: r.id,
       uuid: r.uuid,
       type: r.type,
       slug: r.slug,
       title: r.title,
-      html: r.html,
+      html: whole ? fullHtml(r.html) : publicHtml(r.html, r.visibility),
+      visibility: r.visibility,
+      locked: whole ? null : audience === 'paid' ? ('paid' as const) : ('members' as const),
       excerpt: r.customExcerpt ?? r.excerpt ?? (r.plaintext ? truncate(r.plaintext, 200) : null),
       featureImage: r.featureImage,
       featureImageAlt: r.featureImageAlt,
-      featureImageCaption: r.featureImageCaption,
+      featureImageCaption: sanitizeCaptionHtml(r.featureImageCaption),
       publishedAt: r.publishedAt,
-      updatedAt: r.updatedAt,
+      // Ghost's own time for a synced post (article:modified_time, the sitemap), not our sync's.
+      updatedAt: r.ghostUpdatedAt ?? r.updatedAt,
       // Ghost says 0 for very short posts; readers expect "1 min read".
       readingTime: Math.max(1, r.readingTime ?? Math.round(words / WORDS_PER_MINUTE)),
       metaTitle: r.metaTitle,
@@ -202,7 +240,8 @@ async function decorate(db: DatabaseLike, rows: PostRow[]): Promise<ReaderPost[]
       ogImage: r.ogImage,
       twitterImage: r.twitterImage,
       canonicalUrl: r.canonicalUrl,
-      author: author ? { id: author.id, slug: author.slug, name: author.name } : null,
+      author: postAuthors[0] ?? null,
+      authors: postAuthors,
       tags: tagRows.filter((t) => t.postId === r.id).map(({ slug, name }) => ({ slug, name })),
     };
   });

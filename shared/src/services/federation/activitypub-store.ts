@@ -6,9 +6,16 @@
 import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { DatabaseLike } from '../../db/client.ts';
 import { apActivities, apFollows, users } from '../../db/schema/index.ts';
-import { AS_PUBLIC } from '../../infrastructure/activitypub/uris.ts';
+import { AS_CONTEXT, AS_PUBLIC } from '../../infrastructure/activitypub/uris.ts';
 
 export const COLLECTION_PAGE_SIZE = 20;
+
+/**
+ * True for an outgoing activity whose object we deleted afterwards (a `Delete` of the same
+ * object, sent later): a deleted post's `Create` and `Update` leave the outbox and answer 410.
+ * A post published again after a delete has a newer `Create`, which is live.
+ */
+const objectDeletedLater = sql`exists (select 1 from ${apActivities} d where d.direction = 'out' and d.type = 'Delete' and d.object_uri = ${apActivities.objectUri} and d.id > ${apActivities.id})`;
 
 export interface InboundActivity {
   activityId: string;
@@ -45,6 +52,7 @@ export async function readCollection(
     eq(apActivities.localActorId, actor.localActorId ?? -1),
     sql`${apActivities.type} in ('Create', 'Announce')`,
     isPublic,
+    sql`not ${objectDeletedLater}`,
   );
   const followWhere =
     which === 'followers'
@@ -88,19 +96,37 @@ export async function readCollection(
   return { totalItems, items };
 }
 
-/** One of our outgoing activities by id, when its audience is public; else null. */
+/**
+ * One of our outgoing activities by id, when its audience is public: the document, or (for a
+ * `Create` or `Update` whose object was deleted since) its Tombstone; else null.
+ */
 export async function findPublicActivity(
   db: DatabaseLike,
   activityId: string,
-): Promise<Record<string, unknown> | null> {
+): Promise<
+  | { kind: 'live'; document: Record<string, unknown> }
+  | { kind: 'gone'; tombstone: Record<string, unknown> }
+  | null
+> {
   const [row] = await db
-    .select({ object: apActivities.object })
+    .select({
+      type: apActivities.type,
+      object: apActivities.object,
+      deleted: sql<boolean>`${objectDeletedLater}`,
+    })
     .from(apActivities)
     .where(and(eq(apActivities.activityId, activityId), eq(apActivities.direction, 'out')))
     .limit(1);
   const doc = row?.object;
   const audience = [doc?.['to'], doc?.['cc']].flat();
-  return doc && audience.includes(AS_PUBLIC) ? doc : null;
+  if (!row || !doc || !audience.includes(AS_PUBLIC)) return null;
+  if (row.deleted && (row.type === 'Create' || row.type === 'Update')) {
+    return {
+      kind: 'gone',
+      tombstone: { '@context': AS_CONTEXT, id: activityId, type: 'Tombstone', formerType: row.type },
+    };
+  }
+  return { kind: 'live', document: doc };
 }
 
 /**
@@ -113,11 +139,7 @@ export async function nodeInfoUsage(db: DatabaseLike): Promise<{ users: number; 
     .select({ n: sql<number>`count(distinct ${apActivities.objectUri})::int` })
     .from(apActivities)
     .where(
-      and(
-        eq(apActivities.direction, 'out'),
-        eq(apActivities.type, 'Create'),
-        sql`not exists (select 1 from ${apActivities} d where d.direction = 'out' and d.type = 'Delete' and d.object_uri = ${apActivities.objectUri})`,
-      ),
+      and(eq(apActivities.direction, 'out'), eq(apActivities.type, 'Create'), sql`not ${objectDeletedLater}`),
     );
   return { users: members?.n ?? 0, localPosts: posts?.n ?? 0 };
 }

@@ -1,0 +1,49 @@
+import type { PostDto } from '@rose-ash/shared/contracts/dtos.ts';
+import type { FragmentRequest } from '@rose-ash/shared/infrastructure/fragments.ts';
+import { articleId } from '@rose-ash/shared/services/blog/post-activities.ts';
+import { splitAtProductLinks } from '@rose-ash/shared/services/blog/product-links.ts';
+import type { FastifyInstance } from 'fastify';
+
+export interface PostPageParts {
+  /** The post's HTML with the market's `product-cards` after each block linking to products. */
+  body: string;
+  /** The events `container-widget` (calendars attached to the post); posts only. */
+  containerWidget: string;
+  /** The federation `comments` fragment (fediverse replies to the post's Article); posts only. */
+  comments: string;
+}
+
+/**
+ * What other apps add to a post page, fetched in one parallel round (each fragment within its
+ * timeout, a stale copy or nothing when its app is down): product cards where the post links
+ * to market products, the calendars attached to it, and the fediverse replies to its Article.
+ */
+export async function postPageParts(app: FastifyInstance, post: PostDto): Promise<PostPageParts> {
+  const segments = splitAtProductLinks(post.html ?? '', app.config.apps.market.publicUrl);
+  const cards: FragmentRequest[] = segments
+    .filter((s) => s.slugs.length)
+    .map((s) => ({ name: 'product-cards', params: { slugs: s.slugs.join(',') } }));
+  const extras: FragmentRequest[] =
+    post.type === 'post'
+      ? [
+          { name: 'container-widget', params: { type: 'post', id: post.id } },
+          { name: 'comments', params: { object: articleId(app.config, post) } },
+        ]
+      : [];
+  const fetched = await app.fragments.fetchMany([...cards, ...extras]);
+  let card = 0;
+  const body = segments
+    .map((s) => {
+      if (!s.slugs.length) return s.html;
+      const html = fetched[card++] ?? '';
+      return html
+        ? `${s.html}<div class="slot slot-product-cards" data-fragment="product-cards">${html}</div>`
+        : s.html;
+    })
+    .join('');
+  return {
+    body,
+    containerWidget: post.type === 'post' ? (fetched[cards.length] ?? '') : '',
+    comments: post.type === 'post' ? (fetched[cards.length + 1] ?? '') : '',
+  };
+}

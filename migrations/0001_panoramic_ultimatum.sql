@@ -1,0 +1,1 @@
+ALTER TABLE "ghost_webhook_events" ADD COLUMN "failed_at" timestamp with time zone;
