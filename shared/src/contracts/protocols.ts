@@ -155,6 +155,11 @@ export interface CalendarService {
     calendarId: number,
     range: { from?: Date; to?: Date; limit?: number },
   ): Promise<readonly CalendarEntrySummaryDto[]>;
+  /** Like listCalendarEntries, with every detail (the iCal feed). */
+  listEntryDetails(
+    calendarId: number,
+    range: { from?: Date; to?: Date; limit?: number },
+  ): Promise<readonly CalendarEntryDto[]>;
   /** An entry by its calendar's slug and its own, with ticket types, or null. */
   getEntry(calendarSlug: string, entrySlug: string): Promise<CalendarEntryDto | null>;
   getEntryById(id: number): Promise<CalendarEntryDto | null>;

@@ -199,49 +199,61 @@ export function createCalendarService(deps: CalendarServiceDeps): CalendarServic
       archivedAt: c.archivedAt,
     });
 
-  async function loadEntry(where: SQL, q: DatabaseLike = db.db): Promise<CalendarEntryDto | null> {
-    const [row] = await q
+  async function loadEntries(where: SQL, q: DatabaseLike = db.db, limit = 1): Promise<CalendarEntryDto[]> {
+    const rows = await q
       .select({ entry: calendarEntries, calendar: calendars })
       .from(calendarEntries)
       .innerJoin(calendars, eq(calendars.id, calendarEntries.calendarId))
       .where(where)
-      .limit(1);
-    if (!row) return null;
+      .orderBy(asc(calendarEntries.startsAt), asc(calendarEntries.id))
+      .limit(limit);
+    if (rows.length === 0) return [];
     const types = await q
       .select()
       .from(ticketTypes)
-      .where(eq(ticketTypes.entryId, row.entry.id))
+      .where(
+        inArray(
+          ticketTypes.entryId,
+          rows.map((r) => r.entry.id),
+        ),
+      )
       .orderBy(asc(ticketTypes.sortOrder), asc(ticketTypes.id));
-    const e = row.entry;
-    const ticketsRemaining = types.reduce((n, t) => n + (t.quantity - t.sold), 0);
-    return freeze(CalendarEntryDto, {
-      id: e.id,
-      slug: e.slug,
-      title: e.title,
-      summary: e.summary,
-      description: e.description,
-      imageUrl: e.imageUrl,
-      startsAt: e.startsAt,
-      endsAt: e.endsAt,
-      allDay: e.allDay,
-      timezone: e.timezone,
-      locationName: e.locationName,
-      locationAddress: e.locationAddress ?? null,
-      locationLat: e.locationLat,
-      locationLng: e.locationLng,
-      capacity: e.capacity,
-      bookedSeats: e.bookedSeats,
-      bookingMode: e.bookingMode,
-      status: e.status,
-      cancellationNote: e.cancellationNote,
-      placesLeft: placesLeftOf({ ...e, ticketsLeft: ticketsRemaining }),
-      sequence: e.sequence,
-      seriesId: e.seriesId,
-      createdAt: e.createdAt,
-      updatedAt: e.updatedAt,
-      calendar: calendarOf(row.calendar),
-      ticketTypes: types.map(ticketTypeOf),
+    return rows.map(({ entry: e, calendar }) => {
+      const own = types.filter((t) => t.entryId === e.id);
+      const ticketsRemaining = own.reduce((n, t) => n + (t.quantity - t.sold), 0);
+      return freeze(CalendarEntryDto, {
+        id: e.id,
+        slug: e.slug,
+        title: e.title,
+        summary: e.summary,
+        description: e.description,
+        imageUrl: e.imageUrl,
+        startsAt: e.startsAt,
+        endsAt: e.endsAt,
+        allDay: e.allDay,
+        timezone: e.timezone,
+        locationName: e.locationName,
+        locationAddress: e.locationAddress ?? null,
+        locationLat: e.locationLat,
+        locationLng: e.locationLng,
+        capacity: e.capacity,
+        bookedSeats: e.bookedSeats,
+        bookingMode: e.bookingMode,
+        status: e.status,
+        cancellationNote: e.cancellationNote,
+        placesLeft: placesLeftOf({ ...e, ticketsLeft: ticketsRemaining }),
+        sequence: e.sequence,
+        seriesId: e.seriesId,
+        createdAt: e.createdAt,
+        updatedAt: e.updatedAt,
+        calendar: calendarOf(calendar),
+        ticketTypes: own.map(ticketTypeOf),
+      });
     });
+  }
+
+  async function loadEntry(where: SQL, q: DatabaseLike = db.db): Promise<CalendarEntryDto | null> {
+    return (await loadEntries(where, q, 1))[0] ?? null;
   }
 
   const ticketTypeOf = (t: typeof ticketTypes.$inferSelect): TicketTypeDto =>
@@ -500,6 +512,16 @@ export function createCalendarService(deps: CalendarServiceDeps): CalendarServic
         .orderBy(asc(calendarEntries.startsAt), asc(calendarEntries.id))
         .limit(range.limit ?? 500);
       return Object.freeze(rows.map((r) => toSummary(r as SummaryRow)));
+    },
+
+    async listEntryDetails(calendarId, range) {
+      const conditions: (SQL | undefined)[] = [eq(calendarEntries.calendarId, calendarId)];
+      if (range.to) conditions.push(lt(calendarEntries.startsAt, range.to));
+      if (range.from)
+        conditions.push(
+          gt(sql`coalesce(${calendarEntries.endsAt}, ${calendarEntries.startsAt})`, range.from),
+        );
+      return Object.freeze(await loadEntries(and(...conditions) as SQL, db.db, range.limit ?? 500));
     },
 
     getEntry(calendarSlug, entrySlug) {
@@ -946,15 +968,13 @@ export function createCalendarService(deps: CalendarServiceDeps): CalendarServic
         const newId = (row as { id: number }).id;
         const types = await tx.select().from(ticketTypes).where(eq(ticketTypes.entryId, id));
         if (types.length) {
-          await tx
-            .insert(ticketTypes)
-            .values(
-              types.map(({ id: _t, createdAt: _tc, updatedAt: _tu, ...t }) => ({
-                ...t,
-                entryId: newId,
-                sold: 0,
-              })),
-            );
+          await tx.insert(ticketTypes).values(
+            types.map(({ id: _t, createdAt: _tc, updatedAt: _tu, ...t }) => ({
+              ...t,
+              entryId: newId,
+              sold: 0,
+            })),
+          );
         }
         const dto = (await loadEntry(eq(calendarEntries.id, newId), tx)) as CalendarEntryDto;
         await announce(tx, 'Create', dto);

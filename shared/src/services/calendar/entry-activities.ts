@@ -40,26 +40,37 @@ export function entryUrl(config: AppConfig, calendarSlug: string, entrySlug: str
   return `${config.apps.events.publicUrl}/${calendarSlug}/${entrySlug}/`;
 }
 
-/** One line: "Saturday 24 October 2026, 10:00–13:00 (Europe/London) · Town Square". */
-export function entryWhenWhere(config: AppConfig, entry: CalendarEntryDto): string {
+/** What `entryWhen` reads of an entry (summaries and details both have it). */
+export type EntryTimes = Pick<CalendarEntryDto, 'startsAt' | 'endsAt' | 'allDay' | 'timezone'>;
+
+/**
+ * When an entry happens, in its zone with the zone named: "24 October 2026, 10:00–13:00
+ * (Europe/London)", "24 October 2026 (all day)", "24 October 2026 – 26 October 2026".
+ */
+export function entryWhen(config: AppConfig, entry: EntryTimes): string {
   const zone = entry.timezone;
   const locale = config.site.locale;
   const day = formatDate(entry.startsAt, 'date', zone, locale);
-  let when: string;
   if (entry.allDay) {
     const lastDay = entry.endsAt ? new Date(entry.endsAt.getTime() - 1) : entry.startsAt;
     const last = formatDate(lastDay, 'date', zone, locale);
-    when = last === day ? `${day} (all day)` : `${day} – ${last}`;
-  } else {
-    const start = formatDate(entry.startsAt, 'time', zone, locale);
-    const endDay = entry.endsAt ? formatDate(entry.endsAt, 'date', zone, locale) : day;
-    const end = entry.endsAt
-      ? endDay === day
-        ? `–${formatDate(entry.endsAt, 'time', zone, locale)}`
-        : ` – ${endDay}, ${formatDate(entry.endsAt, 'time', zone, locale)}`
-      : '';
-    when = `${day}, ${start}${end} (${zone})`;
+    return last === day ? `${day} (all day)` : `${day} – ${last}`;
   }
+  const start = formatDate(entry.startsAt, 'time', zone, locale);
+  if (!entry.endsAt) return `${day}, ${start} (${zone})`;
+  const endDay = formatDate(entry.endsAt, 'date', zone, locale);
+  const endTime = formatDate(entry.endsAt, 'time', zone, locale);
+  return endDay === day
+    ? `${day}, ${start}–${endTime} (${zone})`
+    : `${day}, ${start} – ${endDay}, ${endTime} (${zone})`;
+}
+
+/** One line: "24 October 2026, 10:00–13:00 (Europe/London) · Town Square". */
+export function entryWhenWhere(
+  config: AppConfig,
+  entry: EntryTimes & Pick<CalendarEntryDto, 'locationName'>,
+): string {
+  const when = entryWhen(config, entry);
   return entry.locationName ? `${when} · ${entry.locationName}` : when;
 }
 
