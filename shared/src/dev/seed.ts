@@ -19,6 +19,7 @@ import {
   ticketTypes,
   users,
 } from '../db/schema/index.ts';
+import { seedDemoEvents } from './seed-events.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -223,6 +224,7 @@ export async function seedDemoContent(db: Database, config: AppConfig): Promise<
         });
       }
     }
+    await seedDemoEvents(tx, config, now);
     return true;
   });
 }
