@@ -6,7 +6,7 @@ import { formField } from '@rose-ash/shared/testing/http.ts';
 import { signInAs } from '@rose-ash/shared/testing/sessions.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '@rose-ash/shared/testing/smtp.ts';
 import { eq } from 'drizzle-orm';
-import ical from 'node-ical';
+import ical, { type CalendarComponent, type VEvent } from 'node-ical';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedFreeEntry } from '../../shared/test/fragments/seed.ts';
 import { buildApp } from '../src/app.ts';
@@ -187,8 +187,8 @@ describe('booking on the entry page', () => {
     const ics = mail.attachments.find((a) => a.filename === 'invite.ics');
     expect(ics?.contentType).toMatch(/text\/calendar/);
     const parsed = Object.values(ical.sync.parseICS(ics?.content.toString('utf8') ?? '')).find(
-      (c) => c.type === 'VEVENT',
-    ) as ical.VEvent;
+      (c) => c?.type === 'VEVENT',
+    ) as VEvent;
     expect(parsed.summary).toBe('Jam & chutney');
     expect((parsed.start as Date).getTime()).toBe(entry.startsAt.getTime());
 

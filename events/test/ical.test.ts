@@ -1,6 +1,6 @@
 import type { EntryInputDto } from '@rose-ash/shared/contracts/dtos.ts';
 import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
-import ical from 'node-ical';
+import ical, { type CalendarComponent, type VEvent } from 'node-ical';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 
@@ -22,8 +22,8 @@ const base: Omit<EntryInputDto, 'title' | 'startsAt' | 'endsAt' | 'allDay'> = {
   bookingMode: 'free',
 };
 
-function veventsOf(text: string): ical.VEvent[] {
-  return Object.values(ical.sync.parseICS(text)).filter((c): c is ical.VEvent => c.type === 'VEVENT');
+function veventsOf(text: string): VEvent[] {
+  return Object.values(ical.sync.parseICS(text)).filter((c): c is VEvent => c?.type === 'VEVENT');
 }
 
 describe('iCal feeds', () => {
