@@ -6,7 +6,7 @@ import { formField } from '@rose-ash/shared/testing/http.ts';
 import { signInAs } from '@rose-ash/shared/testing/sessions.ts';
 import { type SmtpReceiver, startSmtpReceiver } from '@rose-ash/shared/testing/smtp.ts';
 import { eq } from 'drizzle-orm';
-import ical, { type CalendarComponent, type VEvent } from 'node-ical';
+import ical, { type VEvent } from 'node-ical';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedFreeEntry } from '../../shared/test/fragments/seed.ts';
 import { buildApp } from '../src/app.ts';

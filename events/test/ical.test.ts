@@ -1,6 +1,6 @@
 import type { EntryInputDto } from '@rose-ash/shared/contracts/dtos.ts';
 import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
-import ical, { type CalendarComponent, type VEvent } from 'node-ical';
+import ical, { type VEvent } from 'node-ical';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 
