@@ -112,7 +112,7 @@ describe('entries on the fediverse', () => {
         address: { type: 'PostalAddress', addressLocality: 'Rosebury' },
       },
     });
-    expect(String((create?.json?.['object'] as Record<string, unknown>)['summary'])).toContain(
+    expect(String((create?.json?.['object'] as Record<string, unknown> | undefined)?.['summary'])).toContain(
       'Europe/London',
     );
 

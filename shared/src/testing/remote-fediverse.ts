@@ -315,12 +315,9 @@ export function mobilizonEventProblems(activity: Record<string, unknown>): strin
     }
   }
   const location = event['location'] as Record<string, unknown> | undefined;
-  if (!location || location['type'] !== 'Place') problems.push('location: not a Place');
-  else {
-    const address = location['address'] as Record<string, unknown> | undefined;
-    if (!address || address['type'] !== 'PostalAddress')
-      problems.push('location.address: not a PostalAddress');
-  }
+  if (location?.['type'] !== 'Place') problems.push('location: not a Place');
+  const address = location?.['address'] as Record<string, unknown> | undefined;
+  if (address?.['type'] !== 'PostalAddress') problems.push('location.address: not a PostalAddress');
   if (activity['type'] === 'Update' && typeof event['updated'] !== 'string')
     problems.push('updated: missing on an Update');
   return problems;
