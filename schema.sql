@@ -484,17 +484,27 @@ CREATE TABLE "calendar_entries" (
 	"image_url" text,
 	"starts_at" timestamp with time zone NOT NULL,
 	"ends_at" timestamp with time zone,
+	"all_day" boolean DEFAULT false NOT NULL,
 	"timezone" text NOT NULL,
 	"location_name" text,
 	"location_address" jsonb,
+	"location_lat" double precision,
+	"location_lng" double precision,
 	"capacity" integer,
+	"booked_seats" integer DEFAULT 0 NOT NULL,
 	"booking_mode" text DEFAULT 'none' NOT NULL,
 	"status" text DEFAULT 'scheduled' NOT NULL,
+	"cancellation_note" text,
+	"cancelled_at" timestamp with time zone,
+	"sequence" integer DEFAULT 0 NOT NULL,
+	"series_id" uuid,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "calendar_entries_calendar_id_slug_key" UNIQUE("calendar_id","slug"),
 	CONSTRAINT "calendar_entries_ends_after_start_check" CHECK ("calendar_entries"."ends_at" >= "calendar_entries"."starts_at"),
 	CONSTRAINT "calendar_entries_capacity_check" CHECK ("calendar_entries"."capacity" >= 0),
+	CONSTRAINT "calendar_entries_booked_seats_check" CHECK ("calendar_entries"."booked_seats" >= 0 and ("calendar_entries"."capacity" is null or "calendar_entries"."booked_seats" <= "calendar_entries"."capacity")),
+	CONSTRAINT "calendar_entries_location_coordinates_check" CHECK (("calendar_entries"."location_lat" is null) = ("calendar_entries"."location_lng" is null) and "calendar_entries"."location_lat" between -90 and 90 and "calendar_entries"."location_lng" between -180 and 180),
 	CONSTRAINT "calendar_entries_booking_mode_check" CHECK ("calendar_entries"."booking_mode" in ('free', 'tickets', 'none')),
 	CONSTRAINT "calendar_entries_status_check" CHECK ("calendar_entries"."status" in ('scheduled', 'cancelled'))
 );
@@ -507,10 +517,11 @@ CREATE TABLE "calendars" (
 	"name" text NOT NULL,
 	"description" text,
 	"timezone" text NOT NULL,
+	"archived_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "calendars_slug_key" UNIQUE("slug"),
-	CONSTRAINT "calendars_container_type_check" CHECK ("calendars"."container_type" in ('post', 'market'))
+	CONSTRAINT "calendars_container_type_check" CHECK ("calendars"."container_type" in ('post', 'page', 'market'))
 );
 
 CREATE TABLE "ticket_types" (
@@ -643,6 +654,7 @@ CREATE TABLE "tickets" (
 	"holder_email" text NOT NULL,
 	"holder_name" text,
 	"status" text DEFAULT 'valid' NOT NULL,
+	"used_at" timestamp with time zone,
 	"issued_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "tickets_code_key" UNIQUE("code"),
@@ -785,6 +797,7 @@ CREATE INDEX "stock_reservations_status_expires_at_idx" ON "stock_reservations" 
 CREATE UNIQUE INDEX "bookings_entry_id_user_id_confirmed_key" ON "bookings" USING btree ("entry_id","user_id") WHERE "bookings"."status" = 'confirmed';
 CREATE UNIQUE INDEX "bookings_entry_id_remote_actor_uri_confirmed_key" ON "bookings" USING btree ("entry_id","remote_actor_uri") WHERE "bookings"."status" = 'confirmed';
 CREATE INDEX "bookings_user_id_idx" ON "bookings" USING btree ("user_id");
+CREATE INDEX "calendar_entries_series_id_idx" ON "calendar_entries" USING btree ("series_id");
 CREATE INDEX "calendar_entries_calendar_id_starts_at_idx" ON "calendar_entries" USING btree ("calendar_id","starts_at");
 CREATE INDEX "calendar_entries_starts_at_idx" ON "calendar_entries" USING btree ("starts_at");
 CREATE INDEX "calendars_container_idx" ON "calendars" USING btree ("container_type","container_id");

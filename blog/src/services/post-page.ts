@@ -23,13 +23,13 @@ export async function postPageParts(app: FastifyInstance, post: PostDto): Promis
   const cards: FragmentRequest[] = segments
     .filter((s) => s.slugs.length)
     .map((s) => ({ name: 'product-cards', params: { slugs: s.slugs.join(',') } }));
-  const extras: FragmentRequest[] =
-    post.type === 'post'
-      ? [
-          { name: 'container-widget', params: { type: 'post', id: post.id } },
-          { name: 'comments', params: { object: articleId(app.config, post) } },
-        ]
-      : [];
+  // Calendars can hang on posts and pages; only posts are Articles with fediverse replies.
+  const extras: FragmentRequest[] = [
+    { name: 'container-widget', params: { type: post.type, id: post.id } },
+    ...(post.type === 'post'
+      ? [{ name: 'comments' as const, params: { object: articleId(app.config, post) } }]
+      : []),
+  ];
   const fetched = await app.fragments.fetchMany([...cards, ...extras]);
   let card = 0;
   const body = segments
@@ -43,7 +43,7 @@ export async function postPageParts(app: FastifyInstance, post: PostDto): Promis
     .join('');
   return {
     body,
-    containerWidget: post.type === 'post' ? (fetched[cards.length] ?? '') : '',
+    containerWidget: fetched[cards.length] ?? '',
     comments: post.type === 'post' ? (fetched[cards.length + 1] ?? '') : '',
   };
 }

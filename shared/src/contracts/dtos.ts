@@ -363,8 +363,39 @@ export type AddItemResult =
 
 // ---- calendar ----------------------------------------------------------------------------
 
-export const ContainerRefDto = z.object({ type: z.enum(['post', 'market']), id }).readonly();
+export const CalendarContainerTypeDto = z.enum(['post', 'page', 'market']);
+export type CalendarContainerTypeDto = z.infer<typeof CalendarContainerTypeDto>;
+
+export const ContainerRefDto = z.object({ type: CalendarContainerTypeDto, id }).readonly();
 export type ContainerRefDto = z.infer<typeof ContainerRefDto>;
+
+export const BookingModeDto = z.enum(['free', 'tickets', 'none']);
+export type BookingModeDto = z.infer<typeof BookingModeDto>;
+
+/** Structured address (iCal LOCATION, ActivityPub `PostalAddress`, JSON-LD). */
+export const LocationAddressDto = z
+  .object({
+    streetAddress: z.string().optional(),
+    locality: z.string().optional(),
+    region: z.string().optional(),
+    postalCode: z.string().optional(),
+    country: z.string().optional(),
+  })
+  .readonly();
+export type LocationAddressDto = z.infer<typeof LocationAddressDto>;
+
+export const CalendarDto = z
+  .object({
+    id,
+    slug: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    timezone: z.string(),
+    container: ContainerRefDto,
+    archivedAt: z.date().nullable(),
+  })
+  .readonly();
+export type CalendarDto = z.infer<typeof CalendarDto>;
 
 export const CalendarEntrySummaryDto = z
   .object({
@@ -374,12 +405,109 @@ export const CalendarEntrySummaryDto = z
     summary: z.string().nullable(),
     startsAt: z.date(),
     endsAt: z.date().nullable(),
+    allDay: z.boolean(),
     timezone: z.string(),
     locationName: z.string().nullable(),
+    status: z.enum(['scheduled', 'cancelled']),
+    bookingMode: BookingModeDto,
+    /** Seats (free booking) or tickets left; null when unlimited or not bookable here. */
+    placesLeft: z.number().int().nonnegative().nullable(),
+    /** Cheapest ticket in minor units (ticketed entries), else null. */
+    fromPricePence: z.number().int().nonnegative().nullable(),
     calendar: z.object({ id, slug: z.string(), name: z.string() }).readonly(),
   })
   .readonly();
 export type CalendarEntrySummaryDto = z.infer<typeof CalendarEntrySummaryDto>;
+
+export const TicketTypeDto = z
+  .object({
+    id,
+    name: z.string(),
+    description: z.string().nullable(),
+    pricePence: z.number().int().nonnegative(),
+    currency: z.string(),
+    quantity: z.number().int().nonnegative(),
+    sold: z.number().int().nonnegative(),
+    /** quantity − sold. */
+    remaining: z.number().int().nonnegative(),
+  })
+  .readonly();
+export type TicketTypeDto = z.infer<typeof TicketTypeDto>;
+
+/** Everything the entry page, its iCal and its ActivityPub `Event` show. */
+export const CalendarEntryDto = z
+  .object({
+    id,
+    slug: z.string(),
+    title: z.string(),
+    summary: z.string().nullable(),
+    /** Sanitised HTML. */
+    description: z.string().nullable(),
+    imageUrl: z.string().nullable(),
+    startsAt: z.date(),
+    endsAt: z.date().nullable(),
+    allDay: z.boolean(),
+    timezone: z.string(),
+    locationName: z.string().nullable(),
+    locationAddress: LocationAddressDto.nullable(),
+    locationLat: z.number().nullable(),
+    locationLng: z.number().nullable(),
+    capacity: z.number().int().nonnegative().nullable(),
+    bookedSeats: z.number().int().nonnegative(),
+    bookingMode: BookingModeDto,
+    status: z.enum(['scheduled', 'cancelled']),
+    cancellationNote: z.string().nullable(),
+    placesLeft: z.number().int().nonnegative().nullable(),
+    sequence: z.number().int().nonnegative(),
+    seriesId: z.string().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+    calendar: CalendarDto,
+    ticketTypes: z.array(TicketTypeDto).readonly(),
+  })
+  .readonly();
+export type CalendarEntryDto = z.infer<typeof CalendarEntryDto>;
+
+export const BookingDto = z
+  .object({
+    id,
+    entryId: id,
+    userId: id.nullable(),
+    seats: z.number().int().positive(),
+    status: z.enum(['confirmed', 'cancelled']),
+    createdAt: z.date(),
+    cancelledAt: z.date().nullable(),
+  })
+  .readonly();
+export type BookingDto = z.infer<typeof BookingDto>;
+
+/** A booking with its entry (a member's list, the confirmation e-mail). */
+export const BookingDetailDto = z
+  .object({
+    booking: BookingDto,
+    entry: CalendarEntrySummaryDto,
+    /** The member's e-mail and name (null for remote RSVPs). */
+    email: z.string().nullable(),
+    name: z.string().nullable(),
+    /** True while the configured cut-off still allows the member to cancel. */
+    cancellable: z.boolean(),
+  })
+  .readonly();
+export type BookingDetailDto = z.infer<typeof BookingDetailDto>;
+
+export type BookSeatsResult =
+  | { readonly ok: true; readonly booking: BookingDto; readonly placesLeft: number | null }
+  | {
+      readonly ok: false;
+      readonly reason: 'not-found' | 'not-bookable' | 'cancelled' | 'closed' | 'over-limit' | 'full';
+      /** Seats still free (for the "full" message), when known. */
+      readonly placesLeft?: number | null;
+      readonly limit?: number;
+    };
+
+export type CancelBookingResult =
+  | { readonly ok: true; readonly booking: BookingDto }
+  | { readonly ok: false; readonly reason: 'not-found' | 'too-late' };
 
 export const IssueTicketsInputDto = z
   .object({
@@ -419,6 +547,101 @@ export type IssueTicketsResult =
       readonly reason: 'unknown-ticket-type' | 'sold-out';
       readonly ticketTypeId: number;
     };
+
+/** A ticket with what it admits to: the account's list, the e-mail, the door check. */
+export const TicketDetailDto = z
+  .object({
+    id,
+    code: z.string(),
+    status: z.enum(['valid', 'used', 'cancelled']),
+    usedAt: z.date().nullable(),
+    holderEmail: z.string(),
+    holderName: z.string().nullable(),
+    orderId: id.nullable(),
+    ticketType: z
+      .object({ id, name: z.string(), pricePence: z.number().int(), currency: z.string() })
+      .readonly(),
+    entry: CalendarEntrySummaryDto,
+  })
+  .readonly();
+export type TicketDetailDto = z.infer<typeof TicketDetailDto>;
+
+/** What the door check finds for a typed or scanned code. */
+export type TicketCheckResult =
+  | { readonly status: 'valid' | 'used' | 'cancelled'; readonly ticket: TicketDetailDto }
+  | { readonly status: 'unknown' };
+
+/** Outcome of marking a ticket used at the door: only a valid ticket is marked, once. */
+export type UseTicketResult =
+  | { readonly ok: true; readonly ticket: TicketDetailDto }
+  | { readonly ok: false; readonly reason: 'unknown' }
+  | { readonly ok: false; readonly reason: 'used' | 'cancelled'; readonly ticket: TicketDetailDto };
+
+/** An admin's calendar form. */
+export const CalendarInputDto = z
+  .object({
+    name: z.string().trim().min(1, 'Give the calendar a name').max(200),
+    description: z.string().trim().max(5_000).default(''),
+  })
+  .readonly();
+export type CalendarInputDto = z.infer<typeof CalendarInputDto>;
+
+/** An admin's entry form, already parsed: times are instants (converted from the site zone). */
+export const EntryInputDto = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    summary: z.string().trim().max(300).nullable(),
+    /** HTML; the service sanitises it. */
+    description: z.string().max(100_000).nullable(),
+    imageUrl: z.string().max(2_000).nullable(),
+    startsAt: z.date(),
+    endsAt: z.date().nullable(),
+    allDay: z.boolean(),
+    locationName: z.string().trim().max(200).nullable(),
+    locationAddress: LocationAddressDto.nullable(),
+    locationLat: z.number().min(-90).max(90).nullable(),
+    locationLng: z.number().min(-180).max(180).nullable(),
+    capacity: z.number().int().min(0).max(1_000_000).nullable(),
+    bookingMode: BookingModeDto,
+  })
+  .readonly();
+export type EntryInputDto = z.infer<typeof EntryInputDto>;
+
+export const TicketTypeInputDto = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    description: z.string().trim().max(1_000).nullable(),
+    pricePence: z.number().int().min(0).max(10_000_000),
+    quantity: z.number().int().min(0).max(1_000_000),
+  })
+  .readonly();
+export type TicketTypeInputDto = z.infer<typeof TicketTypeInputDto>;
+
+/** An admin change to calendars or entries: expected refusals are values. */
+export type CalendarAdminResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reason: string; readonly message: string };
+
+/** A row of the admin's bookings list (and its CSV). */
+export const EntryBookingRowDto = z
+  .object({
+    bookingId: id,
+    seats: z.number().int().positive(),
+    status: z.enum(['confirmed', 'cancelled']),
+    email: z.string().nullable(),
+    name: z.string().nullable(),
+    remoteActorUri: z.string().nullable(),
+    createdAt: z.date(),
+    cancelledAt: z.date().nullable(),
+  })
+  .readonly();
+export type EntryBookingRowDto = z.infer<typeof EntryBookingRowDto>;
+
+/** What an entry's URL serves to ActivityPub clients: its `Event`, a Tombstone, or nothing. */
+export type EventObjectLookup =
+  | { readonly kind: 'live'; readonly event: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'gone'; readonly tombstone: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'none' };
 
 // ---- federation (social hub) ------------------------------------------------------------
 

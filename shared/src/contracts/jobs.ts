@@ -75,6 +75,30 @@ export const JOBS = {
   // ---- market ----
   // ---- cart ----
   // ---- events ----
+  'events.booking-confirmation': {
+    app: 'events',
+    description: "E-mails a member their booking's confirmation with the entry as an .ics attachment",
+    kind: 'on-demand',
+    data: z.object({ bookingId: z.number().int().positive() }).strict(),
+    retry: { limit: 5, delaySeconds: 30, maxDelaySeconds: 3600 },
+    timeoutSeconds: 120,
+  },
+  'events.cancellation-notice': {
+    app: 'events',
+    description: "E-mails one booker that their entry was cancelled, with the organisers' note",
+    kind: 'on-demand',
+    data: z.object({ bookingId: z.number().int().positive() }).strict(),
+    retry: { limit: 5, delaySeconds: 30, maxDelaySeconds: 3600 },
+    timeoutSeconds: 120,
+  },
+  'events.send-tickets': {
+    app: 'events',
+    description: "E-mails an order's tickets, each with its code and QR code (sent by the cart once paid)",
+    kind: 'on-demand',
+    data: z.object({ orderId: z.number().int().positive() }).strict(),
+    retry: { limit: 5, delaySeconds: 30, maxDelaySeconds: 3600 },
+    timeoutSeconds: 120,
+  },
   // ---- federation (social hub) ----
   // ---- account ----
 } as const satisfies Record<string, JobDefinition>;

@@ -11,12 +11,23 @@ import type {
   AdminPostDto,
   ArticleLookup,
   AuthorDto,
+  BookingDetailDto,
+  BookingDto,
+  BookSeatsResult,
+  CalendarAdminResult,
+  CalendarDto,
+  CalendarEntryDto,
   CalendarEntrySummaryDto,
+  CalendarInputDto,
+  CancelBookingResult,
   CartOwnerDto,
   CartSummaryDto,
   ContainerRefDto,
   EditablePostDto,
   EditorActionDto,
+  EntryBookingRowDto,
+  EntryInputDto,
+  EventObjectLookup,
   IssueTicketsInputDto,
   IssueTicketsResult,
   MarketDto,
@@ -32,6 +43,11 @@ import type {
   SearchPageDto,
   SyncStatusDto,
   TagDto,
+  TicketCheckResult,
+  TicketDetailDto,
+  TicketTypeDto,
+  TicketTypeInputDto,
+  UseTicketResult,
   ViewerDto,
   WriterDto,
 } from './dtos.ts';
@@ -122,20 +138,123 @@ export interface CartService {
   addItem(owner: CartOwnerDto, item: AddItemDto): Promise<AddItemResult>;
 }
 
+/** Filters of the upcoming list (events home page). */
+export interface UpcomingFilters {
+  /** Only this calendar's entries. */
+  calendarSlug?: string;
+  /** Free (free booking or no booking) or paid (ticketed) entries only. */
+  price?: 'free' | 'paid';
+  /** Only entries starting before the end of this week / month (site time zone). */
+  within?: 'week' | 'month';
+}
+
 export interface CalendarService {
-  /** A container's (post or market) upcoming scheduled entries, soonest first. */
+  // ---- reading --------------------------------------------------------------------------
+  /** A container's (post, page or market) upcoming scheduled entries, soonest first. */
   listUpcomingForContainer(
     container: ContainerRefDto,
     limit: number,
   ): Promise<readonly CalendarEntrySummaryDto[]>;
-  /** All upcoming scheduled entries, soonest first. */
-  listUpcoming(limit: number): Promise<readonly CalendarEntrySummaryDto[]>;
+  /** Upcoming scheduled entries of live (not archived) calendars, soonest first, optionally filtered. */
+  listUpcoming(limit: number, filters?: UpcomingFilters): Promise<readonly CalendarEntrySummaryDto[]>;
+  /** Calendars by name; archived ones only when asked. */
+  listCalendars(options?: { includeArchived?: boolean }): Promise<readonly CalendarDto[]>;
+  /** A calendar by slug (archived ones too: their pages and feeds stay), or null. */
+  getCalendar(slug: string): Promise<CalendarDto | null>;
+  getCalendarById(id: number): Promise<CalendarDto | null>;
+  /**
+   * A calendar's entries (cancelled ones too) overlapping [from, to), soonest first; either
+   * bound may be left open. The month view, the list view and the iCal feed read this.
+   */
+  listCalendarEntries(
+    calendarId: number,
+    range: { from?: Date; to?: Date; limit?: number },
+  ): Promise<readonly CalendarEntrySummaryDto[]>;
+  /** Like listCalendarEntries, with every detail (the iCal feed). */
+  listEntryDetails(
+    calendarId: number,
+    range: { from?: Date; to?: Date; limit?: number },
+  ): Promise<readonly CalendarEntryDto[]>;
+  /** An entry by its calendar's slug and its own, with ticket types, or null. */
+  getEntry(calendarSlug: string, entrySlug: string): Promise<CalendarEntryDto | null>;
+  getEntryById(id: number): Promise<CalendarEntryDto | null>;
+
+  // ---- bookings (free entries) -----------------------------------------------------------
+  /**
+   * Books `seats` for a member, or changes the seats of their confirmed booking to `seats`.
+   * Capacity holds under concurrency (one conditional update in one transaction); the member's
+   * limit and the entry's start close it. Purges the pages and the container widget showing it.
+   */
+  bookSeats(input: { entryId: number; userId: number; seats: number }): Promise<BookSeatsResult>;
+  /** Cancels a member's booking until the configured cut-off, releasing its seats. */
+  cancelBooking(input: { bookingId: number; userId: number }): Promise<CancelBookingResult>;
+  /** A member's confirmed booking of one entry, or null. */
+  getMemberBooking(entryId: number, userId: number): Promise<BookingDto | null>;
+  /** A member's bookings with their entries: upcoming first, then past (account). */
+  listMemberBookings(userId: number): Promise<readonly BookingDetailDto[]>;
+  /** One booking with its entry and booker (the confirmation e-mail), or null. */
+  getBookingDetail(bookingId: number): Promise<BookingDetailDto | null>;
+  /** Every booking of an entry, confirmed first (admin list and CSV). */
+  listEntryBookings(entryId: number): Promise<readonly EntryBookingRowDto[]>;
+
+  // ---- tickets --------------------------------------------------------------------------
   /**
    * Issues tickets for paid order items: one ticket with a unique code per unit, bumping
    * `ticket_types.sold`, all in one transaction (the caller's, when given). Idempotent per order
    * item: calling again returns the tickets already issued.
    */
   issueTickets(input: IssueTicketsInputDto, tx?: DatabaseLike): Promise<IssueTicketsResult>;
+  /** A member's tickets with their entries, soonest entry first (account). */
+  listMemberTickets(userId: number): Promise<readonly TicketDetailDto[]>;
+  /** The tickets of one order (the tickets e-mail). */
+  listOrderTickets(orderId: number): Promise<readonly TicketDetailDto[]>;
+  /** What a typed or scanned code (or a check URL holding one) is; malformed codes are unknown. */
+  checkTicket(code: string): Promise<TicketCheckResult>;
+  /** Marks a valid ticket used, once (a conditional update: two doors cannot both admit it). */
+  useTicket(code: string): Promise<UseTicketResult>;
+
+  // ---- admin ----------------------------------------------------------------------------
+  createCalendar(input: {
+    container: ContainerRefDto;
+    slug: string;
+    calendar: CalendarInputDto;
+  }): Promise<CalendarAdminResult<CalendarDto>>;
+  updateCalendar(id: number, calendar: CalendarInputDto): Promise<CalendarAdminResult<CalendarDto>>;
+  /** Archives (or restores) a calendar: it leaves listings, its pages and feeds stay. */
+  setCalendarArchived(id: number, archived: boolean): Promise<CalendarAdminResult<CalendarDto>>;
+  /**
+   * Creates an entry, or (with `repeatWeeklyUntil`) one per week on the same weekday and local
+   * time up to that date, sharing a series id. Announces each as `Create(Event)`.
+   */
+  createEntry(input: {
+    calendarId: number;
+    slug: string;
+    entry: EntryInputDto;
+    repeatWeeklyUntil?: Date | null;
+  }): Promise<CalendarAdminResult<readonly CalendarEntryDto[]>>;
+  /** Edits an entry (its slug and iCal UID stay), bumps SEQUENCE and announces `Update(Event)`. */
+  updateEntry(id: number, entry: EntryInputDto): Promise<CalendarAdminResult<CalendarEntryDto>>;
+  /** A copy (with its ticket types, nothing sold) under a new slug, a week later. */
+  duplicateEntry(id: number): Promise<CalendarAdminResult<CalendarEntryDto>>;
+  /**
+   * Cancels an entry with a note for its bookers; announces `Update` with `ical:status
+   * CANCELLED`. Returns the bookings to notify (the events app e-mails them).
+   */
+  cancelEntry(
+    id: number,
+    note: string,
+  ): Promise<CalendarAdminResult<{ entry: CalendarEntryDto; notify: readonly BookingDetailDto[] }>>;
+  /** Deletes an entry no ticket was issued for and announces `Delete` (its URL then answers 410). */
+  deleteEntry(id: number): Promise<CalendarAdminResult<{ calendarSlug: string }>>;
+  addTicketType(entryId: number, input: TicketTypeInputDto): Promise<CalendarAdminResult<TicketTypeDto>>;
+  /** Edits a ticket type; its quantity may not go below what was sold. */
+  updateTicketType(id: number, input: TicketTypeInputDto): Promise<CalendarAdminResult<TicketTypeDto>>;
+  /** Removes a ticket type nothing was sold of. */
+  deleteTicketType(id: number): Promise<CalendarAdminResult<{ entryId: number }>>;
+
+  // ---- fediverse ------------------------------------------------------------------------
+  /** The ActivityStreams `Event` served at an entry's URL, its Tombstone once deleted, or nothing. */
+  getEventObject(calendarSlug: string, entrySlug: string): Promise<EventObjectLookup>;
 }
 
 export interface AccountService {

@@ -16,7 +16,7 @@ export interface FragmentDefinition {
 
 /** Query of the events `container-widget` fragment. */
 export const ContainerWidgetQuery = z.object({
-  type: z.enum(['post', 'market']),
+  type: z.enum(['post', 'page', 'market']),
   id: z.coerce.number().int().positive().max(2_147_483_647),
 });
 export type ContainerWidgetQuery = z.infer<typeof ContainerWidgetQuery>;

@@ -14,6 +14,7 @@ import {
   users,
 } from '../db/schema/index.ts';
 import { seedDemoBlog } from './seed-blog.ts';
+import { seedDemoEvents } from './seed-events.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -146,6 +147,7 @@ export async function seedDemoContent(db: Database, config: AppConfig): Promise<
         });
       }
     }
+    await seedDemoEvents(tx, config, now);
     return true;
   });
 }

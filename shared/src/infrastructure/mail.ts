@@ -2,12 +2,22 @@ import type { FastifyBaseLogger } from 'fastify';
 import nodemailer from 'nodemailer';
 import type { AppConfig } from '../config/index.ts';
 
+/** A file sent with a mail (an `.ics` invitation, a ticket's QR code shown inline by `cid`). */
+export interface MailAttachment {
+  filename: string;
+  content: string | Buffer;
+  contentType: string;
+  /** Set to reference the attachment from the HTML part as `cid:<cid>`. */
+  cid?: string;
+}
+
 /** One outgoing e-mail: always both a plain-text and an HTML part. */
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
   html: string;
+  attachments?: MailAttachment[];
 }
 
 /** A mail kept by the development outbox (shown at federation `/dev/mail`). */

@@ -23,11 +23,12 @@ export interface ServiceDeps {
 export function defaultServices(deps: ServiceDeps): ServiceRegistry {
   const { db, cache, config, log } = deps;
   const federation = createFederationService({ db, config });
+  const blog = createBlogService({ db, cache, config, federation, log });
   return createRegistry({
-    blog: createBlogService({ db, cache, config, federation, log }),
+    blog,
     market: createMarketService({ db }),
     cart: createCartService({ db, cache, currency: config.site.currency }),
-    calendar: createCalendarService({ db }),
+    calendar: createCalendarService({ db, cache, config, federation, blog, log }),
     account: createAccountService({ db }),
     federation,
   });

@@ -278,3 +278,47 @@ export class RemoteFediverse {
     }
   }
 }
+
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * What a Mobilizon instance needs to read an incoming `Create`/`Update` of an `Event` (from its
+ * ActivityPub converter): the Mobilizon and schema.org context on the activity, and on the
+ * object `name`, `content`, `startTime` (and `endTime`) with an offset, `timezone`, `url` equal
+ * to `id`, `attributedTo`, a `Place` location with a `PostalAddress`. Returns the problems
+ * found (empty when it would be read).
+ */
+export function mobilizonEventProblems(activity: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const context = JSON.stringify(activity['@context'] ?? null);
+  if (!context.includes('https://www.w3.org/ns/activitystreams'))
+    problems.push('@context: no ActivityStreams');
+  if (!context.includes('"mz":"https://joinmobilizon.org/ns#"')) problems.push('@context: no mz');
+  if (!context.includes('"sc":"http://schema.org#"')) problems.push('@context: no sc');
+  const event = activity['object'] as Record<string, unknown> | undefined;
+  if (!event || typeof event !== 'object') return [...problems, 'object: missing'];
+  const str = (key: string) => typeof event[key] === 'string' && (event[key] as string).length > 0;
+  if (event['type'] !== 'Event') problems.push(`type: ${String(event['type'])}, not Event`);
+  for (const key of ['id', 'name', 'content', 'attributedTo', 'timezone', 'url']) {
+    if (!str(key)) problems.push(`${key}: missing`);
+  }
+  if (event['url'] !== event['id']) problems.push('url: differs from id');
+  if (!ISO_WITH_OFFSET.test(String(event['startTime'] ?? '')))
+    problems.push('startTime: not ISO 8601 with an offset');
+  if (event['endTime'] !== undefined && !ISO_WITH_OFFSET.test(String(event['endTime'])))
+    problems.push('endTime: not ISO 8601 with an offset');
+  if (str('timezone')) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: event['timezone'] as string });
+    } catch {
+      problems.push('timezone: not an IANA zone');
+    }
+  }
+  const location = event['location'] as Record<string, unknown> | undefined;
+  if (location?.['type'] !== 'Place') problems.push('location: not a Place');
+  const address = location?.['address'] as Record<string, unknown> | undefined;
+  if (address?.['type'] !== 'PostalAddress') problems.push('location.address: not a PostalAddress');
+  if (activity['type'] === 'Update' && typeof event['updated'] !== 'string')
+    problems.push('updated: missing on an Update');
+  return problems;
+}

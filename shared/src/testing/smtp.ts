@@ -9,6 +9,7 @@ export interface ReceivedMail {
   subject: string;
   text: string;
   html: string;
+  attachments: { filename: string; contentType: string; cid: string | null; content: Buffer }[];
 }
 
 export interface SmtpReceiver {
@@ -46,6 +47,12 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',
+            attachments: parsed.attachments.map((a) => ({
+              filename: a.filename ?? '',
+              contentType: a.contentType,
+              cid: a.cid ?? null,
+              content: a.content,
+            })),
           });
           for (const notify of listeners) notify();
           callback();

@@ -22,7 +22,7 @@ const fakes: ServiceRegistry = {
   blog: fake<BlogService>(),
   market: { listMarkets: notCalled, getProductsBySku: notCalled },
   cart: { getCartSummary: notCalled, addItem: notCalled },
-  calendar: { listUpcomingForContainer: notCalled, listUpcoming: notCalled, issueTickets: notCalled },
+  calendar: fake<CalendarService>(),
   account: { getProfile: notCalled },
   federation: { emit: notCalled, actorUri: notCalled },
 };

@@ -79,7 +79,7 @@ export async function seedMarket(db: DatabaseHandle, name = 'Saturday market') {
 /** A calendar on a container with one entry starting `inDays` from now, and a ticket type. */
 export async function seedEntry(
   db: DatabaseHandle,
-  container: { type: 'post' | 'market'; id: number },
+  container: { type: 'post' | 'page' | 'market'; id: number },
   options: { title?: string; inDays?: number; ticketQuantity?: number } = {},
 ) {
   const [calendar] = await db.db
@@ -124,4 +124,45 @@ export async function seedEntry(
 export async function seedUser(db: DatabaseHandle, email = `${unique('member')}@example.test`) {
   const [row] = await db.db.insert(users).values({ email, displayName: 'Mina Member' }).returning();
   return row as NonNullable<typeof row>;
+}
+
+/**
+ * A calendar on a container with one free-booking entry starting `inDays` from now (whole
+ * hours), `capacity` seats (null: no limit).
+ */
+export async function seedFreeEntry(
+  db: DatabaseHandle,
+  container: { type: 'post' | 'page' | 'market'; id: number },
+  options: { title?: string; inDays?: number; capacity?: number | null; calendarSlug?: string } = {},
+) {
+  const [calendar] = await db.db
+    .insert(calendars)
+    .values({
+      containerType: container.type,
+      containerId: container.id,
+      slug: options.calendarSlug ?? unique('cal'),
+      name: 'Gatherings',
+      timezone: 'Europe/London',
+    })
+    .returning();
+  const hour = 3_600_000;
+  const startsAt = new Date(Math.ceil((Date.now() + (options.inDays ?? 3) * 86_400_000) / hour) * hour);
+  const [entry] = await db.db
+    .insert(calendarEntries)
+    .values({
+      calendarId: (calendar as { id: number }).id,
+      slug: unique('entry'),
+      title: options.title ?? 'Seed swap',
+      startsAt,
+      endsAt: new Date(startsAt.getTime() + 2 * hour),
+      timezone: 'Europe/London',
+      locationName: 'Town Hall',
+      bookingMode: 'free',
+      capacity: options.capacity === undefined ? 10 : options.capacity,
+    })
+    .returning();
+  return {
+    calendar: calendar as NonNullable<typeof calendar>,
+    entry: entry as NonNullable<typeof entry>,
+  };
 }

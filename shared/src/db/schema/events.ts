@@ -4,7 +4,9 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -13,11 +15,13 @@ import {
   timestamp,
   unique,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 import { oneOf, tz } from './columns.ts';
 import { users } from './users.ts';
 
-export const calendarContainerTypes = ['post', 'market'] as const;
+/** A blog post, a blog page (same id space as posts, shown by the blog's page route) or a market. */
+export const calendarContainerTypes = ['post', 'page', 'market'] as const;
 export type CalendarContainerType = (typeof calendarContainerTypes)[number];
 export const bookingModes = ['free', 'tickets', 'none'] as const;
 export type BookingMode = (typeof bookingModes)[number];
@@ -52,6 +56,8 @@ export const calendars = pgTable(
     description: text('description'),
     /** IANA zone; the app fills it from configuration (Europe/London by default). */
     timezone: text('timezone').notNull(),
+    /** Archived calendars keep their entries and feeds but leave listings and the admin's list. */
+    archivedAt: timestamp('archived_at', tz),
     createdAt: timestamp('created_at', tz).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', tz)
       .notNull()
@@ -82,16 +88,35 @@ export const calendarEntries = pgTable(
     /** One line for listings and the `summary` Mastodon shows. */
     summary: text('summary'),
     imageUrl: text('image_url'),
+    /**
+     * All-day entries start at local midnight of their first day and end at local midnight
+     * after their last day (exclusive, as iCal's DTEND;VALUE=DATE).
+     */
     startsAt: timestamp('starts_at', tz).notNull(),
     endsAt: timestamp('ends_at', tz),
+    allDay: boolean('all_day').notNull().default(false),
     /** The zone the entry is shown in (iCal `TZID`), usually the calendar's. */
     timezone: text('timezone').notNull(),
     locationName: text('location_name'),
     locationAddress: jsonb('location_address').$type<LocationAddress>(),
+    locationLat: doublePrecision('location_lat'),
+    locationLng: doublePrecision('location_lng'),
     /** Seats for free booking; null means unlimited. Ticketed entries count ticket types instead. */
     capacity: integer('capacity'),
+    /**
+     * Seats held by confirmed bookings, moved only by the conditional updates that book and
+     * cancel (in the booking's transaction), so the check below is the last word on overbooking.
+     */
+    bookedSeats: integer('booked_seats').notNull().default(0),
     bookingMode: text('booking_mode', { enum: bookingModes }).notNull().default('none'),
     status: text('status', { enum: calendarEntryStatuses }).notNull().default('scheduled'),
+    /** What bookers were told when the entry was cancelled. */
+    cancellationNote: text('cancellation_note'),
+    cancelledAt: timestamp('cancelled_at', tz),
+    /** iCal SEQUENCE: bumped by every edit a subscriber should notice. */
+    sequence: integer('sequence').notNull().default(0),
+    /** Entries expanded from one weekly rule share this id. */
+    seriesId: uuid('series_id'),
     createdAt: timestamp('created_at', tz).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', tz)
       .notNull()
@@ -100,11 +125,20 @@ export const calendarEntries = pgTable(
   },
   (t) => [
     unique('calendar_entries_calendar_id_slug_key').on(t.calendarId, t.slug),
+    index('calendar_entries_series_id_idx').on(t.seriesId),
     index('calendar_entries_calendar_id_starts_at_idx').on(t.calendarId, t.startsAt),
     // "Upcoming" across all calendars.
     index('calendar_entries_starts_at_idx').on(t.startsAt),
     check('calendar_entries_ends_after_start_check', sql`${t.endsAt} >= ${t.startsAt}`),
     check('calendar_entries_capacity_check', sql`${t.capacity} >= 0`),
+    check(
+      'calendar_entries_booked_seats_check',
+      sql`${t.bookedSeats} >= 0 and (${t.capacity} is null or ${t.bookedSeats} <= ${t.capacity})`,
+    ),
+    check(
+      'calendar_entries_location_coordinates_check',
+      sql`(${t.locationLat} is null) = (${t.locationLng} is null) and ${t.locationLat} between -90 and 90 and ${t.locationLng} between -180 and 180`,
+    ),
     check('calendar_entries_booking_mode_check', oneOf(t.bookingMode, bookingModes)),
     check('calendar_entries_status_check', oneOf(t.status, calendarEntryStatuses)),
   ],

@@ -41,6 +41,8 @@ export const tickets = pgTable(
     holderEmail: text('holder_email').notNull(),
     holderName: text('holder_name'),
     status: text('status', { enum: ticketStatuses }).notNull().default('valid'),
+    /** Set once, at the door, by the conditional update that marks the ticket used. */
+    usedAt: timestamp('used_at', tz),
     issuedAt: timestamp('issued_at', tz).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', tz)
       .notNull()

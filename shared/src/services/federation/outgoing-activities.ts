@@ -34,17 +34,21 @@ export async function recordOutgoingActivity(
   const to = input.to ?? [];
   const cc = input.cc ?? [];
   let object = input.object;
+  let context: unknown = AS_CONTEXT;
   if (typeof object === 'object' && !Array.isArray(object)) {
     const isActivity = ['Follow', 'Like', 'Announce', 'Undo', 'Accept', 'Reject'].includes(input.type);
     if (!isActivity && object['to'] === undefined && object['cc'] === undefined)
       object = { ...object, to, cc };
     if ('@context' in object) {
-      const { '@context': _ignored, ...rest } = object;
+      // An embedded object's own context (e.g. Mobilizon's extensions on an Event) moves up to
+      // the activity: JSON-LD readers take it from the top-level document only.
+      const { '@context': objectContext, ...rest } = object;
+      if (objectContext !== undefined && objectContext !== AS_CONTEXT) context = objectContext;
       object = rest;
     }
   }
   const activity: Record<string, unknown> = {
-    '@context': AS_CONTEXT,
+    '@context': context,
     id: activityId,
     type: input.type,
     actor,
