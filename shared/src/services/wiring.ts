@@ -23,11 +23,21 @@ export interface ServiceDeps {
 export function defaultServices(deps: ServiceDeps): ServiceRegistry {
   const { db, cache, config, log } = deps;
   const federation = createFederationService({ db, config });
+  const market = createMarketService({ db });
+  const calendar = createCalendarService({ db });
   return createRegistry({
     blog: createBlogService({ db, cache, config, federation, log }),
-    market: createMarketService({ db }),
-    cart: createCartService({ db, cache, currency: config.site.currency }),
-    calendar: createCalendarService({ db }),
+    market,
+    cart: createCartService({
+      db,
+      cache,
+      currency: config.site.currency,
+      timezone: config.site.timezone,
+      locale: config.site.locale,
+      market,
+      calendar,
+    }),
+    calendar,
     account: createAccountService({ db }),
     federation,
   });

@@ -4,6 +4,7 @@ import { CalendarEntrySummaryDto, freezeAll, TicketDto } from '../../contracts/d
 import type { CalendarService } from '../../contracts/protocols.ts';
 import type { DatabaseHandle, DatabaseLike } from '../../db/client.ts';
 import { calendarEntries, calendars, tickets, ticketTypes } from '../../db/schema/index.ts';
+import { createTicketReservations } from './ticket-reservations.ts';
 
 export interface CalendarServiceDeps {
   db: DatabaseHandle;
@@ -56,6 +57,9 @@ export function createCalendarService({ db, now = () => new Date() }: CalendarSe
     );
 
   return {
+    // Places held for unpaid cart orders (ticket-reservations.ts, owned by the cart issue).
+    ...createTicketReservations({ db, now }),
+
     async listUpcomingForContainer(container, limit) {
       const rows = await db.db
         .select(columns)
