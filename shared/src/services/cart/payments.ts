@@ -603,6 +603,23 @@ export function createPaymentLedger(deps: PaymentLedgerDeps) {
       return expired;
     },
 
+    /** Paid orders, paid at least `minAgeSeconds` ago, whose confirmation never went out. */
+    async unconfirmedPaidOrders(minAgeSeconds: number, limit = 100): Promise<number[]> {
+      const rows = await db.db
+        .select({ id: orders.id })
+        .from(orders)
+        .where(
+          and(
+            inArray(orders.status, ['paid', 'fulfilled']),
+            isNull(orders.confirmationSentAt),
+            lt(orders.paidAt, new Date(now().getTime() - minAgeSeconds * 1000)),
+          ),
+        )
+        .orderBy(asc(orders.paidAt))
+        .limit(limit);
+      return rows.map((r) => r.id);
+    },
+
     /**
      * Claims a paid order's confirmation e-mail: the order when this call may send it, null
      * when it was claimed (sent) already or the order is not paid.
