@@ -13,13 +13,13 @@ import {
   ticketTypes,
 } from '@rose-ash/shared/db/schema/index.ts';
 import { requirePostgres } from '@rose-ash/shared/testing/database.ts';
+import { formField } from '@rose-ash/shared/testing/http.ts';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedEntry, seedProduct } from '../../shared/test/fragments/seed.ts';
 import {
   type CartHarness,
   checkout,
-  checkoutInput,
   checkoutOf,
   newCartKey,
   orderNumberIn,
@@ -231,7 +231,6 @@ describe('checkout to SumUp', () => {
 
     const page = await browser.get(`${stubCheckout.redirect_url}`);
     expect(page.text).toContain('Try paying again');
-    const { formField } = await import('@rose-ash/shared/testing/http.ts');
     const retry = await browser.post(
       `${h.url}/orders/${number}/pay`,
       { _csrf: formField(page.text, '_csrf') ?? '', t: formField(page.text, 't') ?? '' },
