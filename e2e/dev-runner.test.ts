@@ -142,6 +142,48 @@ describe('pnpm dev (all six apps in one process)', () => {
     120_000,
   );
 
+  it('stops when `pnpm dev` itself is told to stop (SIGTERM to pnpm, which does not pass it on)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ra-dev-'));
+    dirs.push(dir);
+    const ports = await configOnFreePorts(dir);
+    let out = '';
+    const pnpm = spawn('pnpm', ['dev'], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'info',
+        APP_CONFIG_PATH: join(dir, '_config/app-config.yaml'),
+        MIGRATIONS_DIR: join(repoRoot, 'migrations'),
+        DATA_DIR: join(dir, '.data'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    pnpm.stdout?.on('data', (d) => (out += d));
+    pnpm.stderr?.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => pnpm.on('exit', (code) => resolve(code)));
+    await waitReady(ports, { child: pnpm, output: () => out, exited });
+    pnpm.kill('SIGTERM');
+    await exited;
+    // Every app stops listening shortly after, though nothing signalled the node process.
+    const deadline = Date.now() + 15_000;
+    let listening: number = APP_NAMES.length;
+    while (listening > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      const answers = await Promise.all(
+        APP_NAMES.map((name) =>
+          fetch(`http://127.0.0.1:${ports[name]}/healthz`).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      listening = answers.filter(Boolean).length;
+    }
+    expect(listening, out.slice(-2000)).toBe(0);
+  }, 150_000);
+
   it('stops with a message naming REDIS_URL when it is malformed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ra-dev-'));
     dirs.push(dir);

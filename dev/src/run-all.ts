@@ -3,7 +3,7 @@
  * cache — embedded (PGlite under .data/, in-process cache) unless DATABASE_URL / REDIS_URL
  * are set. Migrations are applied, demo content is seeded once, and Ctrl-C stops cleanly.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP_NAMES } from '@rose-ash/shared/config/index.ts';
 import { seedDemoContent } from '@rose-ash/shared/dev/seed.ts';
@@ -49,12 +49,24 @@ const seeded = await seedDemoContent(db.db, config);
 if (seeded) logger.info('demo content seeded');
 
 const apps: FastifyInstance[] = [];
-closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+const grace = closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'stopping after an error');
   else logger.info({ signal }, 'stopping');
   await Promise.allSettled(apps.map((a) => a.close()));
   await Promise.allSettled([db.close(), cache.close(), sumupStub?.close()]);
 });
+
+// `pnpm dev` runs us through a shell; told to stop, pnpm exits without passing the signal on.
+// So we watch whoever started us (the shell, and pnpm above it) and stop when one is gone.
+const starters = ancestors(2);
+const parentWatch = setInterval(() => {
+  const gone = starters.find((pid) => !isRunning(pid) || (pid === starters[0] && process.ppid !== pid));
+  if (gone === undefined) return;
+  clearInterval(parentWatch);
+  logger.info({ parent: gone }, 'the process that started pnpm dev is gone; stopping');
+  grace.close();
+}, 500);
+parentWatch.unref();
 
 for (const name of APP_NAMES) {
   const { buildApp } = await APP_BUILDERS[name]();
@@ -69,3 +81,31 @@ process.stdout.write(
     (sumupStub ? `Payments: SumUp stub at ${sumupStub.url} (test payments, no money moves)\n` : '') +
     'Press Ctrl-C to stop.\n\n',
 );
+
+/** Our parent and, while they are shells, their parents (up to `depth`), read from /proc. */
+function ancestors(depth: number): number[] {
+  const chain = [process.ppid];
+  for (let i = 1; i < depth; i++) {
+    const pid = chain[chain.length - 1] as number;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!/^(sh|dash|bash|zsh)$/.test(comm)) break;
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!Number.isInteger(ppid) || ppid <= 1) break;
+      chain.push(ppid);
+    } catch {
+      break; // no /proc (not Linux): the parent alone is watched
+    }
+  }
+  return chain;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -59,6 +59,9 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
       connectionString: options.url,
       max: options.max ?? 10,
       application_name: options.applicationName ?? 'rose-ash',
+      // A database that does not answer must not hold a request: waiting for a connection (a
+      // new one, or a free one from a busy pool) gives up after this and the page is a 503.
+      connectionTimeoutMillis: 2_000,
     });
     // An idle client losing its connection must not crash the process.
     pool.on('error', () => {});

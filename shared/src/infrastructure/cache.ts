@@ -36,65 +36,170 @@ export function createCache(options: CacheOptions): Cache {
     : new MemoryCache(options.prefix ?? '');
 }
 
+/** A cache call refused because Redis is away (the circuit is open) or did not answer in time. */
+export class CacheUnavailableError extends Error {
+  constructor(reason: string) {
+    super(`cache unavailable: ${reason}`);
+    this.name = 'CacheUnavailableError';
+  }
+}
+
+export interface RedisCacheOptions {
+  /** How long one command may take before it counts as a failure (a frozen Redis). */
+  commandTimeoutMs?: number;
+  /** How often, while the circuit is open, a background PING checks whether Redis is back. */
+  probeIntervalMs?: number;
+}
+
+/**
+ * Redis behind a circuit breaker. Pages must never wait on a Redis that is away: commands are
+ * not queued while disconnected (they fail at once), each has a short timeout, and the first
+ * failure opens the circuit — every call then fails immediately, without touching the network,
+ * while a background PING (every `probeIntervalMs`) closes it again as soon as Redis answers.
+ * Callers degrade: pages render from the database, fragments fall back, sessions read as
+ * unavailable (see sessions.ts), rate limits let requests through.
+ */
 export class RedisCache implements Cache {
   readonly kind = 'redis' as const;
   readonly client: Redis;
-
   private readonly prefix: string;
+  private readonly commandTimeoutMs: number;
+  private readonly probeIntervalMs: number;
+  private openSince: number | null = null;
+  private probe: NodeJS.Timeout | null = null;
+  private closed = false;
 
-  constructor(url: string, prefix: string) {
+  constructor(url: string, prefix: string, options: RedisCacheOptions = {}) {
     this.prefix = prefix;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 1_000;
+    this.probeIntervalMs = options.probeIntervalMs ?? 250;
     this.client = new Redis(url, {
       keyPrefix: prefix,
-      // Fail fast while Redis is down: callers (fragments, page cache) degrade instead of hanging.
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: true,
-      connectTimeout: 2_000,
+      // Nothing waits for a connection: a command while disconnected fails at once.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: this.commandTimeoutMs,
+      connectTimeout: 1_000,
+      // Reconnect quickly and keep trying: recovery within a second of Redis returning.
+      retryStrategy: (times) => (this.closed ? null : Math.min(50 * times, 500)),
       lazyConnect: false,
     });
     // Errors surface on each command; an unhandled 'error' event would crash the process.
     this.client.on('error', () => {});
+    this.client.on('close', () => {
+      if (!this.closed) this.trip();
+    });
+  }
+
+  /** True while calls are being refused (Redis away or too slow). */
+  get isOpen(): boolean {
+    return this.openSince !== null;
+  }
+
+  private trip() {
+    if (this.openSince === null) this.openSince = Date.now();
+    if (this.probe || this.closed) return;
+    this.probe = setInterval(() => {
+      if (this.client.status !== 'ready') return;
+      this.client
+        .ping()
+        .then(() => this.reset())
+        .catch(() => {});
+    }, this.probeIntervalMs);
+    this.probe.unref();
+  }
+
+  private reset() {
+    this.openSince = null;
+    if (this.probe) clearInterval(this.probe);
+    this.probe = null;
+  }
+
+  /** Resolves true once connected (false after `timeoutMs`): start-up waits here, briefly. */
+  async ready(timeoutMs = 2_000): Promise<boolean> {
+    if (this.client.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.client.once('ready', onReady);
+    });
+  }
+
+  /** Runs one Redis call through the breaker. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.openSince !== null) {
+      throw new CacheUnavailableError('circuit open');
+    }
+    // Not connected yet (start-up) or reconnecting: wait at most one command timeout, once.
+    if (this.client.status !== 'ready' && !(await this.ready(this.commandTimeoutMs))) {
+      this.trip();
+      throw new CacheUnavailableError(this.client.status);
+    }
+    try {
+      return await fn();
+    } catch (err) {
+      // A timeout or a lost connection opens the circuit; a command error (wrong type) does not.
+      const message = (err as Error).message ?? '';
+      if (/timed out|Connection is closed|Stream isn't writeable|ECONN|EPIPE|ETIMEDOUT/i.test(message)) {
+        this.trip();
+        throw new CacheUnavailableError(message);
+      }
+      throw err;
+    }
   }
 
   async get(key: string) {
-    return this.client.get(key);
+    return this.call(() => this.client.get(key));
   }
   async getMany(keys: string[]) {
-    return keys.length ? this.client.mget(...keys) : [];
+    return keys.length ? this.call(() => this.client.mget(...keys)) : [];
   }
   async set(key: string, value: string, ttlSeconds?: number) {
-    if (ttlSeconds && ttlSeconds > 0) await this.client.set(key, value, 'EX', ttlSeconds);
-    else await this.client.set(key, value);
+    await this.call(() =>
+      ttlSeconds && ttlSeconds > 0
+        ? this.client.set(key, value, 'EX', ttlSeconds)
+        : this.client.set(key, value),
+    );
   }
   async setIfAbsent(key: string, value: string, ttlSeconds: number) {
-    return (await this.client.set(key, value, 'EX', Math.max(1, ttlSeconds), 'NX')) === 'OK';
+    return (await this.call(() => this.client.set(key, value, 'EX', Math.max(1, ttlSeconds), 'NX'))) === 'OK';
   }
   async del(...keys: string[]) {
-    return keys.length ? this.client.del(...keys) : 0;
+    return keys.length ? this.call(() => this.client.del(...keys)) : 0;
   }
   async incr(key: string, ttlSeconds?: number) {
-    const [[, count]] = (await this.client.multi().incr(key).exec()) as [[Error | null, number]];
-    if (count === 1 && ttlSeconds) await this.client.expire(key, ttlSeconds);
-    return count;
+    return this.call(async () => {
+      const [[, count]] = (await this.client.multi().incr(key).exec()) as [[Error | null, number]];
+      if (count === 1 && ttlSeconds) await this.client.expire(key, ttlSeconds);
+      return count;
+    });
   }
   async ttl(key: string) {
-    return this.client.ttl(key);
+    return this.call(() => this.client.ttl(key));
   }
   async sadd(key: string, members: string[], ttlSeconds?: number) {
     if (!members.length) return;
-    const multi = this.client.multi().sadd(key, ...members);
-    if (ttlSeconds) multi.expire(key, ttlSeconds);
-    await multi.exec();
+    await this.call(() => {
+      const multi = this.client.multi().sadd(key, ...members);
+      if (ttlSeconds) multi.expire(key, ttlSeconds);
+      return multi.exec();
+    });
   }
   async srem(key: string, members: string[]) {
-    if (members.length) await this.client.srem(key, ...members);
+    if (members.length) await this.call(() => this.client.srem(key, ...members));
   }
   async smembers(key: string) {
-    return this.client.smembers(key);
+    return this.call(() => this.client.smembers(key));
   }
   async ping() {
     try {
-      return (await this.client.ping()) === 'PONG';
+      return (await this.call(() => this.client.ping())) === 'PONG';
     } catch {
       return false;
     }
@@ -110,6 +215,8 @@ export class RedisCache implements Cache {
     } while (cursor !== '0');
   }
   async close() {
+    this.closed = true;
+    this.reset();
     if (this.client.status === 'end') return;
     await this.client.quit().catch(() => this.client.disconnect());
   }

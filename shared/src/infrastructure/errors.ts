@@ -88,3 +88,43 @@ export class AppError extends Error {
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
+
+const DATABASE_OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+/**
+ * Which backing service an error says is away: the cache (Redis, via the circuit breaker) or the
+ * database (a refused or lost connection, Postgres shutting down or full). Such an error is an
+ * outage, answered 503 with Retry-After, never a 500. Looks through wrapped causes (Drizzle
+ * wraps the driver's error).
+ */
+export function outageOf(error: unknown): 'cache' | 'database' | null {
+  for (
+    let e = error as { name?: string; code?: unknown; message?: string; cause?: unknown } | undefined,
+      depth = 0;
+    e && depth < 6;
+    e = e.cause as typeof e, depth++
+  ) {
+    if (e.name === 'CacheUnavailableError') return 'cache';
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (DATABASE_OUTAGE_CODES.has(code) || /^08/.test(code)) return 'database';
+    if (
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+        e.message ?? '',
+      )
+    ) {
+      return 'database';
+    }
+  }
+  return null;
+}

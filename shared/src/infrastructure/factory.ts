@@ -7,6 +7,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
   type FastifyBaseLogger,
+  type FastifyContextConfig,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
@@ -29,7 +30,11 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from './contracts.ts';
-import { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
+import { AppError, ERROR_CODES, type ErrorCode, outageOf } from './errors.ts';
+
+/** What an outage's 503 asks clients to wait before trying again. */
+const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
 import { takeFlash } from './flash.ts';
 import { fragmentsPlugin } from './fragments.ts';
 import { createJobRunner, type JobClock, type JobRunner } from './jobs.ts';
@@ -44,6 +49,14 @@ export type ViewContextProvider = (
   request: FastifyRequest,
   reply: FastifyReply,
 ) => Record<string, unknown> | Promise<Record<string, unknown>>;
+
+/** One registered route: its method, URL pattern, contract (zod schemas) and config. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  schema: { params?: unknown; querystring?: unknown; body?: unknown; headers?: unknown; response?: unknown };
+  config: FastifyContextConfig;
+}
 
 /** What every app is built from. Tests and the dev runner pass their own. */
 export interface AppDeps {
@@ -66,6 +79,12 @@ export interface CreateAppOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     appName: AppName;
+    /**
+     * Every route of the app as registered (method, URL, contract, config), recorded by an
+     * onRoute hook added before any plugin: what the route fuzz test walks, and a map for
+     * operators (`app.routeTable`).
+     */
+    routeTable: RouteEntry[];
     config: AppConfig;
     db: DatabaseHandle;
     cache: Cache;
@@ -112,7 +131,9 @@ export async function createApp(
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
-    forceCloseConnections: true,
+    // On close: idle keep-alive sockets are closed at once, in-flight requests finish (within
+    // close-with-grace's delay) — never reset — and new requests meanwhile get a 503.
+    forceCloseConnections: 'idle',
   });
 
   // Route contracts: zod schemas validate params, query and body, and serialize JSON responses.
@@ -120,6 +141,13 @@ export async function createApp(
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('preValidation', refuseNulBytes);
 
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routeTable.push({ method, url: route.url, schema: route.schema ?? {}, config: route.config ?? {} });
+    }
+  });
   app.decorate('appName', name);
   app.decorate('config', config);
   app.decorate('db', deps.db);
@@ -294,7 +322,12 @@ async function handleError(
   reply: FastifyReply,
 ) {
   const { code, status, message, details } = classify(error);
-  if (status >= 500) {
+  if (status === 503 && outageOf(error)) {
+    request.log.warn(
+      { outage: outageOf(error), err: (error as Error).message },
+      'answered 503: a backing service is away',
+    );
+  } else if (status >= 500) {
     request.log.error({ err: error, reqId: request.id }, 'request failed');
   } else if (status !== 404) {
     request.log.info({ code, status, reqId: request.id }, message);
@@ -364,6 +397,8 @@ function classify(error: unknown): Classified {
   if (error instanceof AppError) {
     return { code: error.code, status: error.status, message: error.message, details: error.details };
   }
+  // Redis or Postgres away: a deliberate 503 with Retry-After, whatever route it hit.
+  if (outageOf(error)) return fromCode('SERVICE_UNAVAILABLE', { retryAfter: OUTAGE_RETRY_AFTER_SECONDS });
   const violation = contractViolation(error);
   if (violation) {
     // A path that does not fit its contract names nothing that exists.

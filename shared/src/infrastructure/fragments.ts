@@ -20,7 +20,7 @@ import {
   INTERNAL_HEADERS,
 } from '../contracts/widgets.ts';
 import type { SessionUser } from './auth-types.ts';
-import type { Cache } from './cache.ts';
+import { type Cache, CacheUnavailableError } from './cache.ts';
 import type { ZodTypeProvider } from './contracts.ts';
 import { AppError } from './errors.ts';
 
@@ -88,7 +88,12 @@ export async function invalidateFragment(
   options: { params?: FragmentParams; userId?: number | null; cartKey?: string | null } = {},
 ): Promise<void> {
   const key = fragmentCacheKey(name, options.params, options);
-  await cache.del(key, staleKey(key));
+  try {
+    await cache.del(key, staleKey(key));
+  } catch (err) {
+    // Best effort: with Redis away the copy expires by its TTL (the change itself is committed).
+    if (!(err instanceof CacheUnavailableError)) throw err;
+  }
 }
 
 export interface FragmentClient {

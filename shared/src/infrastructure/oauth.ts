@@ -227,7 +227,13 @@ export const oauthClientPlugin = fp(
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
       const pending: PendingSignIn = { codeVerifier, nonce, returnTo, silent };
-      await app.cache.set(pendingKey(state), JSON.stringify(pending), PENDING_TTL_SECONDS);
+      try {
+        await app.cache.set(pendingKey(state), JSON.stringify(pending), PENDING_TTL_SECONDS);
+      } catch (err) {
+        // Redis away: a silent check just goes back (anonymous, as before); a real sign-in is a 503.
+        if (silent) return reply.redirect(returnTo, 302);
+        throw err;
+      }
       reply.setCookie(pendingCookie, state, {
         ...cookieBase,
         path: '/auth',

@@ -10,7 +10,7 @@
 import { hash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Cache } from './cache.ts';
+import { type Cache, CacheUnavailableError } from './cache.ts';
 import { FLASH_COOKIE } from './flash.ts';
 import {
   deferFragmentSlots,
@@ -44,10 +44,15 @@ const tagKey = (tag: string) => `pagetag:${tag}`;
  */
 export async function purgePageCache(cache: Cache, tags: readonly string[]): Promise<number> {
   let purged = 0;
-  for (const tag of new Set(tags)) {
-    const keys = await cache.smembers(tagKey(tag));
-    if (keys.length > 0) purged += await cache.del(...keys);
-    await cache.del(tagKey(tag));
+  try {
+    for (const tag of new Set(tags)) {
+      const keys = await cache.smembers(tagKey(tag));
+      if (keys.length > 0) purged += await cache.del(...keys);
+      await cache.del(tagKey(tag));
+    }
+  } catch (err) {
+    // The change is committed; with Redis away the copies expire by their short TTL instead.
+    if (!(err instanceof CacheUnavailableError)) throw err;
   }
   return purged;
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { type AppConfig, type AppName, ConfigError, loadConfig } from '../config/index.ts';
 import { connectDatabase, type DatabaseHandle, DatabaseInUseError } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
-import { type Cache, createCache } from './cache.ts';
+import { type Cache, createCache, RedisCache } from './cache.ts';
 import type { AppDeps } from './factory.ts';
 
 export type BuildApp = (deps: AppDeps) => Promise<FastifyInstance>;
@@ -50,6 +50,8 @@ export async function openDatabaseOrExit(
 export async function openResources(config: AppConfig): Promise<{ db: DatabaseHandle; cache: Cache }> {
   const db = await openDatabaseOrExit(config);
   const cache = createCache({ url: config.redisUrl, prefix: 'ra:' });
+  // Start-up waits briefly for Redis; if it is away the app still starts (its circuit is open).
+  if (cache instanceof RedisCache) await cache.ready(2_000);
   // Embedded databases are private to this process, so they are always migrated here.
   if (config.runMigrations || db.kind === 'pglite') await runMigrations(db, config.paths.migrations);
   return { db, cache };

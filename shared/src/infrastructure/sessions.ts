@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHook
 import fp from 'fastify-plugin';
 import type { AppName } from '../config/index.ts';
 import type { SessionUser } from './auth-types.ts';
-import type { Cache } from './cache.ts';
+import { type Cache, CacheUnavailableError } from './cache.ts';
 import { AppError } from './errors.ts';
 
 /** How long a session lives without a new sign-in. */
@@ -105,6 +105,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The current session, or null when anonymous. */
     session: Session | null;
+    /**
+     * True when the browser carries a session cookie but the session store (Redis) could not
+     * be read: the visitor is shown the public view with a notice; member-only routes answer 503.
+     */
+    sessionUnavailable: boolean;
   }
 }
 
@@ -119,13 +124,22 @@ export const sessionsPlugin = fp(
     app.decorate('sessions', store);
     app.decorate('sessionCookieName', cookieName);
     app.decorateRequest('session', null);
+    app.decorateRequest('sessionUnavailable', false);
 
     app.addHook('onRequest', async (request) => {
       const raw = request.cookies[cookieName];
       if (!raw) return;
       const unsigned = request.unsignCookie(raw);
       if (!unsigned.valid || !unsigned.value) return;
-      const session = await store.get(unsigned.value);
+      let session: Session | null;
+      try {
+        session = await store.get(unsigned.value);
+      } catch (err) {
+        if (!(err instanceof CacheUnavailableError)) throw err;
+        // Redis is away: never a wait, never a 500 — the public view, with a notice.
+        request.sessionUnavailable = true;
+        return;
+      }
       if (!session) return;
       request.session = session;
       request.user = {
@@ -134,7 +148,10 @@ export const sessionsPlugin = fp(
       };
     });
 
-    app.addViewContext((request) => ({ user: request.user }));
+    app.addViewContext((request) => ({
+      user: request.user,
+      session_unavailable: request.sessionUnavailable,
+    }));
   },
   { name: 'rose-ash-sessions', fastify: '5.x' },
 );
@@ -187,6 +204,15 @@ export function loginUrl(returnTo: string): string {
  */
 export const requireUser: preHandlerAsyncHookHandler = async (request, reply) => {
   if (request.user) return;
+  if (request.sessionUnavailable) {
+    throw new AppError(
+      'SERVICE_UNAVAILABLE',
+      'Signed-in pages are unavailable for a moment; please try again shortly',
+      {
+        retryAfter: 5,
+      },
+    );
+  }
   if (request.wantsJson || request.method !== 'GET') throw new AppError('AUTH_SESSION_REQUIRED');
   return reply.redirect(loginUrl(request.url), 302);
 };

@@ -7,7 +7,10 @@ import './services.ts';
 export function createTestCache(): (RedisCache | MemoryCache) & { dispose(): Promise<void> } {
   const services = inject('roseAshTest');
   const prefix = `ra_test:${randomBytes(6).toString('hex')}:`;
-  const cache = services.redisUrl ? new RedisCache(services.redisUrl, prefix) : new MemoryCache(prefix);
+  // A generous command timeout: a loaded CI machine must not trip the circuit breaker mid-test.
+  const cache = services.redisUrl
+    ? new RedisCache(services.redisUrl, prefix, { commandTimeoutMs: 5_000 })
+    : new MemoryCache(prefix);
   return Object.assign(cache, {
     async dispose() {
       await cache.clear();
