@@ -155,6 +155,10 @@ describe('the checkout form', () => {
     await h.t.app.services.cart.addItem({ userId }, { sku: p.sku, quantity: 1 });
     const form = await browser.get(`${h.url}/checkout`);
     expect(formField(form.text, 'email')).toBe('form-filler@cart.test');
+    // The form is answered with a redirect to SumUp's page, which form-action must allow.
+    const csp = form.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/form-action [^;]*https:\/\/\*\.sumup\.com/);
+    expect(csp).toMatch(new RegExp(`form-action [^;]*${h.stub.url.replaceAll('.', '\\.')}`));
 
     const bad = await checkout(h, browser, {
       email: 'not-an-address',

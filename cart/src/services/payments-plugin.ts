@@ -82,6 +82,24 @@ export const paymentsPlugin = fp(
 
     const webhookUrl = `${config.apps.cart.publicUrl}/sumup/webhook`;
 
+    // The checkout and pay forms are answered with a redirect to SumUp's hosted page: the
+    // pages' CSP form-action (which browsers apply to the redirect too) must allow its origin.
+    const hostedOrigins = [
+      ...new Set([
+        ...settings.hosted_checkout_origins,
+        ...(config.sumup ? [new URL(config.sumup.apiBase).origin] : []),
+      ]),
+    ];
+    app.addHook('onSend', async (_request, reply, payload) => {
+      const csp = reply.getHeader('content-security-policy');
+      if (typeof csp === 'string' && csp.includes('form-action '))
+        reply.header(
+          'content-security-policy',
+          csp.replace('form-action ', `form-action ${hostedOrigins.join(' ')} `),
+        );
+      return payload;
+    });
+
     const confirm = async (outcome: ApplyOutcome) => {
       if (outcome.kind === 'paid')
         await app.jobs.send('cart.send-confirmation', { orderId: outcome.orderId });

@@ -22,6 +22,9 @@ const cartSettingsSchema = z
       })
       .strict(),
     order_refresh_seconds: z.number().int().min(2).max(60),
+    hosted_checkout_origins: z.array(
+      z.string().regex(/^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?$/, 'an origin such as https://*.sumup.com'),
+    ),
   })
   .strict()
   .refine((s) => s.delivery.enabled || s.collection_points.length > 0, {
