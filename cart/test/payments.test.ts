@@ -253,6 +253,20 @@ describe('checkout to SumUp', () => {
     expect(held.map((r) => r.status).sort()).toEqual(['committed', 'released']);
   });
 
+  it('concurrent "pay again" clicks open one new SumUp checkout, never two live ones', async (context) => {
+    requirePostgres(context, 'concurrent requests race for the order row');
+    const { number, stubCheckout, paymentId } = await placeOrder();
+    h.stub.setStatus(stubCheckout.id, 'FAILED');
+    await h.t.app.payments.syncPayment(paymentId);
+    const results = await Promise.all(Array.from({ length: 4 }, () => h.t.app.payments.pay(number)));
+    expect(results.every((r) => r.kind === 'redirect' || r.kind === 'in-progress')).toBe(true);
+    const live = [...h.stub.checkouts.values()].filter(
+      (c) => c.checkout_reference.startsWith(`${number}-`) && c.status === 'PENDING',
+    );
+    expect(live).toHaveLength(1);
+    expect(live[0]?.checkout_reference).toBe(`${number}-2`);
+  });
+
   it('an expired checkout gives its stock back (the sweep deactivates it at SumUp)', async () => {
     const { number, stubCheckout, product, paymentId } = await placeOrder(3);
     expect(await stockOf(product.id)).toBe(2);

@@ -377,7 +377,9 @@ export function createPaymentLedger(deps: PaymentLedgerDeps) {
         });
       } catch (err) {
         // Two retries at once: the second reference collides; it is the other request's attempt.
-        if ((err as { code?: string }).code === '23505') return { kind: 'in-progress' };
+        // Drizzle wraps the driver's error; the SQLSTATE is on it or on its cause.
+        const e = err as { code?: string; cause?: { code?: string } };
+        if ((e.code ?? e.cause?.code) === '23505') return { kind: 'in-progress' };
         throw err;
       }
     },
