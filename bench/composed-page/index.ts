@@ -1,14 +1,17 @@
 /**
- * Benchmark: a composed blog post page (page cache + three header fragments, all caches warm)
- * against a bare Fastify route returning the same bytes, in the same process and run.
- * Target: composed req/s ≥ 0.5 × bare req/s.
+ * Benchmark, measured the way a load balancer sees the service: the six apps each in their own
+ * process, started as their containers start them (production settings: templates cached,
+ * Postgres and Redis), a bare Fastify route in another process serving the same bytes, and the
+ * load generator (autocannon) in a third. Targets alternate in rounds; each round and the median
+ * ratios are printed, with every service's cold start, idle and loaded memory, and the
+ * all-in-one `pnpm dev` process's memory.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import autocannon from 'autocannon';
-import type { buildApp as BuildBlog } from '../../blog/src/app.ts';
-import { APP_BUILDERS } from '../../dev/src/app-builders.ts';
-import { APP_NAMES } from '../../shared/src/config/app-names.ts';
-import { loadConfig } from '../../shared/src/config/index.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APP_NAMES, type AppName } from '../../shared/src/config/app-names.ts';
 import { CART_COOKIE } from '../../shared/src/contracts/widgets.ts';
 import { connectDatabase } from '../../shared/src/db/client.ts';
 import { runMigrations } from '../../shared/src/db/migrate.ts';
@@ -18,78 +21,112 @@ import {
   calendars,
   navigationItems,
   posts,
+  users,
 } from '../../shared/src/db/schema/index.ts';
-import { createCache } from '../../shared/src/infrastructure/cache.ts';
-import { freePort, listen } from '../../shared/src/testing/http.ts';
-
-type FastifyInstance = Awaited<ReturnType<typeof BuildBlog>>;
-/** Fastify as the apps load it: a workspace dependency of shared, not of the repository root. */
-const Fastify = createRequire(new URL('../../shared/package.json', import.meta.url))('fastify') as (options: {
-  logger: boolean;
-}) => FastifyInstance;
+import { RedisCache } from '../../shared/src/infrastructure/cache.ts';
+import { SessionStore } from '../../shared/src/infrastructure/sessions.ts';
+import { freePort } from '../../shared/src/testing/http.ts';
+import { productionEnv, repoRoot, rssMb, type Service, startService, stopService } from './services.ts';
 
 export interface BenchOptions {
-  /** Seconds per target. */
+  /** Seconds per target per round. */
   duration: number;
   connections: number;
-  /** Run autocannon on the apps' own thread (both targets then share its cost). */
-  sameThread: boolean;
+  rounds: number;
 }
 
 export interface Measured {
   reqPerSec: number;
+  p50Ms: number;
   p99Ms: number;
   non2xx: number;
 }
 
-async function measure(
-  url: string,
-  headers: Record<string, string>,
-  options: BenchOptions,
-): Promise<Measured> {
-  const result = await autocannon({
-    url,
-    headers,
-    duration: options.duration,
-    connections: options.connections,
-    // By default the load generator runs in a worker thread, off the apps' event loop.
-    ...(options.sameThread ? {} : { workers: 1 }),
-  });
-  return {
-    reqPerSec: result.requests.average,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
-  };
+export interface BenchResult {
+  rounds: { composed: Measured; signedIn: Measured; bare: Measured }[];
+  ratio: number;
+  signedInRatio: number;
+  composed: Measured;
+  signedIn: Measured;
+  bare: Measured;
+  services: { name: AppName; coldStartMs: number; idleMb: number; loadedMb: number }[];
+  devRssMb: number | null;
+  bytes: number;
 }
 
+const cookieSign = (
+  createRequire(new URL('../../shared/package.json', import.meta.url))('@fastify/cookie') as {
+    sign(value: string, secret: string): string;
+  }
+).sign;
+
+/** autocannon in a process of its own, JSON out. */
+function autocannon(url: string, headers: Record<string, string>, options: BenchOptions): Promise<Measured> {
+  const args = [
+    join(repoRoot, 'node_modules/autocannon/autocannon.js'),
+    '--json',
+    '-c',
+    String(options.connections),
+    '-d',
+    String(options.duration),
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    url,
+  ];
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', () => {
+      try {
+        const r = JSON.parse(out) as {
+          requests: { average: number };
+          latency: { p50: number; p99: number };
+          non2xx: number;
+          errors: number;
+        };
+        resolve({
+          reqPerSec: r.requests.average,
+          p50Ms: r.latency.p50,
+          p99Ms: r.latency.p99,
+          non2xx: r.non2xx + r.errors,
+        });
+      } catch (err) {
+        reject(new Error(`autocannon output not JSON: ${out.slice(0, 300)} (${(err as Error).message})`));
+      }
+    });
+  });
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const medianOf = (items: Measured[]): Measured => ({
+  reqPerSec: median(items.map((m) => m.reqPerSec)),
+  p50Ms: median(items.map((m) => m.p50Ms)),
+  p99Ms: median(items.map((m) => m.p99Ms)),
+  non2xx: items.reduce((n, m) => n + m.non2xx, 0),
+});
+
 export async function runComposedPageBench(
-  env: Record<string, string | undefined>,
   options: BenchOptions,
   log: (line: string) => void,
-): Promise<{
-  composed: Measured;
-  floor: Measured;
-  bare: Measured;
-  ratio: number;
-  cache: string;
-  bytes: number;
-}> {
-  const ports = Object.fromEntries(
-    await Promise.all(APP_NAMES.map(async (n) => [n, await freePort()] as const)),
-  );
-  const urlEnv: Record<string, string> = { LOG_LEVEL: 'warn' };
-  for (const name of APP_NAMES) {
-    urlEnv[`${name.toUpperCase()}_PUBLIC_URL`] = `http://127.0.0.1:${ports[name]}`;
-    urlEnv[`${name.toUpperCase()}_INTERNAL_URL`] = `http://127.0.0.1:${ports[name]}`;
-  }
-  const config = loadConfig({ env: { ...env, ...urlEnv } });
-  // A private in-memory database (never the configured one); Redis when REDIS_URL is set.
-  const db = await connectDatabase({});
-  await runMigrations(db, config.paths.migrations);
-  const cache = createCache({ url: config.redisUrl, prefix: `bench:${process.pid}:` });
-  const apps: FastifyInstance[] = [];
-  const bare = Fastify({ logger: false });
+): Promise<BenchResult> {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
+  const dbName = `rose_ash_bench_${process.pid}`;
+  const work = mkdtempSync(join(tmpdir(), 'ra-bench-'));
+  const admin = await connectDatabase({ url: adminUrl, max: 1 });
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${dbName}`;
+  const db = await connectDatabase({ url: dbUrl.toString(), max: 2 });
+  // The apps' keys live under `ra:` in this Redis database, emptied before and after.
+  const redis = new RedisCache(redisUrl, '', { commandTimeoutMs: 5_000 });
+  await redis.ready();
+  await redis.client.flushdb();
+  const services: Service[] = [];
+  let bare: ChildProcess | null = null;
   try {
+    await runMigrations(db, join(repoRoot, 'migrations'));
     const [author] = await db.db
       .insert(authors)
       .values({ slug: 'bench-author', name: 'Bench Author' })
@@ -97,11 +134,11 @@ export async function runComposedPageBench(
     const [post] = await db.db
       .insert(posts)
       .values({
-        slug: 'bench-post',
-        title: 'A composed page',
-        html: `<p>${'Some reasonably long paragraph of post text. '.repeat(40)}</p>`.repeat(6),
+        slug: 'wild-garlic-pesto',
+        title: 'Wild garlic pesto',
+        html: `<p>${'Some reasonably long paragraph of post text. '.repeat(12)}</p>`.repeat(5),
         status: 'published',
-        publishedAt: new Date(),
+        publishedAt: new Date(Date.now() - 60_000),
         primaryAuthorId: author?.id ?? null,
       })
       .returning();
@@ -126,56 +163,177 @@ export async function runComposedPageBench(
       startsAt: new Date(Date.now() + 7 * 86_400_000),
       timezone: 'Europe/London',
     });
+    const [member] = await db.db
+      .insert(users)
+      .values({ email: 'bench-member@example.test', displayName: 'Bench Member' })
+      .returning();
 
+    const ports = Object.fromEntries(
+      await Promise.all(APP_NAMES.map(async (n) => [n, await freePort()] as const)),
+    ) as Record<AppName, number>;
+    const env = productionEnv({
+      ports,
+      databaseUrl: dbUrl.toString(),
+      redisUrl,
+      mediaDir: join(work, 'media'),
+    });
+    // Started one after another, so each cold start is measured alone.
+    const coldStart: Record<string, number> = {};
     for (const name of APP_NAMES) {
-      const { buildApp } = await APP_BUILDERS[name]();
-      const app = await buildApp({ config, db, cache });
-      await listen(app, ports[name]);
-      apps.push(app);
+      const service = await startService(name, ports[name], env);
+      services.push(service);
+      coldStart[name] = service.coldStartMs;
+      log(`started ${name.padEnd(10)} ready in ${Math.round(service.coldStartMs)} ms`);
     }
+    await new Promise((r) => setTimeout(r, 5_000));
+    const idle = Object.fromEntries(services.map((s) => [s.name, rssMb(s.child.pid as number)]));
 
-    const url = `http://127.0.0.1:${ports.blog}/bench-post/`;
-    const headers = {
+    const blog = services.find((s) => s.name === 'blog') as Service;
+    const url = `${blog.url}/wild-garlic-pesto/`;
+    const anonymous = {
       accept: 'text/html',
       cookie: `blog_sso_checked=1; ${CART_COOKIE}=bench_cart_key_0000000001`,
     };
-    // Warm every cache: the page, its events widget and the three header fragments.
     let body = '';
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(url, { headers });
+      const res = await fetch(url, { headers: anonymous });
       body = await res.text();
-      if (res.status !== 200) throw new Error(`warm-up got ${res.status}`);
+      if (res.status !== 200) throw new Error(`warm-up got ${res.status}: ${body.slice(0, 300)}`);
       if (i === 2 && res.headers.get('x-cache') !== 'hit') throw new Error('page cache is not warm');
     }
-    bare.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(body));
-    const bareUrl = await listen(bare, await freePort());
+    // A signed-in member: a real session in the apps' Redis, with the signed cookie a browser holds.
+    const sessions = new SessionStore(new RedisCache(redisUrl, 'ra:', { commandTimeoutMs: 5_000 }), 'blog');
+    const session = await sessions.create({
+      user: { id: member?.id ?? 0, email: 'bench-member@example.test', name: 'Bench Member', username: null },
+      sub: String(member?.id),
+      sid: null,
+      idToken: null,
+    });
+    const signedIn = {
+      accept: 'text/html',
+      cookie: `blog_sso_checked=1; blog_session=${cookieSign(session.id, (env.COOKIE_KEYS ?? '').split(',')[0] ?? '')}`,
+    };
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(url, { headers: signedIn });
+      const text = await res.text();
+      if (res.status !== 200 || !text.includes('Bench Member'))
+        throw new Error(`signed-in warm-up: ${res.status}`);
+      if (res.headers.get('x-cache') !== 'bypass')
+        throw new Error('a signed-in page came from the page cache');
+    }
 
-    log(`composed page: ${url} (${body.length} bytes, cache: ${cache.kind})`);
-    const composed = await measure(url, headers, options);
-    // The factory's own per-request cost (helmet, cookies, sessions, ...), for context.
-    const floor = await measure(`http://127.0.0.1:${ports.blog}/healthz`, headers, options);
-    log(`bare route:    ${bareUrl}/`);
-    const bareResult = await measure(`${bareUrl}/`, headers, options);
+    const bareFile = join(work, 'page.html');
+    writeFileSync(bareFile, body);
+    const barePort = await freePort();
+    const bareProcess = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'bare-server.ts'), String(barePort), bareFile],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    bare = bareProcess;
+    await new Promise<void>((resolve) => bareProcess.stdout?.once('data', () => resolve()));
+    const bareUrl = `http://127.0.0.1:${barePort}/`;
+
+    log(
+      `composed page ${url} (${body.length} bytes); bare route ${bareUrl}; ${options.rounds} rounds of ${options.duration} s, ${options.connections} connections`,
+    );
+    const rounds: BenchResult['rounds'] = [];
+    for (let r = 1; r <= options.rounds; r++) {
+      const composed = await autocannon(url, anonymous, options);
+      const bareRound = await autocannon(bareUrl, anonymous, options);
+      const signed = await autocannon(url, signedIn, options);
+      rounds.push({ composed, signedIn: signed, bare: bareRound });
+      log(
+        `round ${r}: composed ${composed.reqPerSec.toFixed(0)} req/s (p99 ${composed.p99Ms} ms) · bare ${bareRound.reqPerSec.toFixed(0)} (p99 ${bareRound.p99Ms} ms) · signed in ${signed.reqPerSec.toFixed(0)} (p99 ${signed.p99Ms} ms) · ratios ${(composed.reqPerSec / bareRound.reqPerSec).toFixed(2)} / ${(signed.reqPerSec / bareRound.reqPerSec).toFixed(2)}`,
+      );
+    }
+    const loaded = Object.fromEntries(services.map((s) => [s.name, rssMb(s.child.pid as number)]));
+    for (const s of services) await stopService(s);
+    services.length = 0;
+    bareProcess.kill('SIGTERM');
+    bare = null;
+
+    const devRssMb = await allInOneRss(dbUrl.toString(), redisUrl, work, log).catch((err: unknown) => {
+      log(`pnpm dev memory not measured: ${(err as Error).message}`);
+      return null;
+    });
     return {
-      composed,
-      floor,
-      bare: bareResult,
-      ratio: composed.reqPerSec / bareResult.reqPerSec,
-      cache: cache.kind,
+      rounds,
+      ratio: median(rounds.map((r) => r.composed.reqPerSec / r.bare.reqPerSec)),
+      signedInRatio: median(rounds.map((r) => r.signedIn.reqPerSec / r.bare.reqPerSec)),
+      composed: medianOf(rounds.map((r) => r.composed)),
+      signedIn: medianOf(rounds.map((r) => r.signedIn)),
+      bare: medianOf(rounds.map((r) => r.bare)),
+      services: APP_NAMES.map((name) => ({
+        name,
+        coldStartMs: Math.round(coldStart[name] ?? 0),
+        idleMb: idle[name] ?? 0,
+        loadedMb: loaded[name] ?? 0,
+      })),
+      devRssMb,
       bytes: body.length,
     };
   } finally {
-    await Promise.allSettled([...apps.map((a) => a.close()), bare.close()]);
-    if (cache.kind === 'redis') {
-      // Leave nothing behind in a shared Redis.
-      const redis = (
-        cache as unknown as {
-          client: { keys(p: string): Promise<string[]>; del(...k: string[]): Promise<number> };
-        }
-      ).client;
-      const keys = await redis.keys(`bench:${process.pid}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+    for (const s of services) await stopService(s).catch(() => {});
+    bare?.kill('SIGKILL');
+    await redis.client.flushdb().catch(() => {});
+    await redis.close();
+    await db.close();
+    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
+    await admin.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** `pnpm dev`'s single process, on the same database and Redis, idle for 5 s after it is ready. */
+async function allInOneRss(databaseUrl: string, redisUrl: string, work: string, log: (l: string) => void) {
+  const { readFileSync } = await import('node:fs');
+  const ports: Record<string, number> = {};
+  let yaml = readFileSync(join(repoRoot, '_config/app-config.yaml'), 'utf8');
+  for (const name of APP_NAMES) {
+    ports[name] = await freePort();
+    yaml = yaml.replace(new RegExp(`(\\n  ${name}: \\{ port: )\\d+`), `$1${ports[name]}`);
+  }
+  const configFile = join(work, 'app-config.yaml');
+  writeFileSync(configFile, yaml);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'dev/src/run-all.ts')], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      APP_CONFIG_PATH: configFile,
+      MIGRATIONS_DIR: join(repoRoot, 'migrations'),
+      DATA_DIR: join(work, 'dev-data'),
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+    },
+    stdio: 'ignore',
+  });
+  try {
+    const started = performance.now();
+    for (const name of APP_NAMES) {
+      for (;;) {
+        const ok = await fetch(`http://127.0.0.1:${ports[name]}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) break;
+        if (child.exitCode !== null || performance.now() - started > 90_000)
+          throw new Error('pnpm dev did not start');
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
-    await Promise.allSettled([cache.close(), db.close()]);
+    await new Promise((r) => setTimeout(r, 5_000));
+    const rss = rssMb(child.pid as number);
+    log(`pnpm dev (all six apps in one process): ${rss} MB RSS idle`);
+    return rss;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1_000));
+    if (child.exitCode === null) child.kill('SIGKILL');
   }
 }

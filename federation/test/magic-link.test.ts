@@ -253,3 +253,58 @@ describe('sign-in hardening', () => {
     }
   });
 });
+
+describe('the provider and probing (issue 18)', () => {
+  let p: TestApp;
+  let url: string;
+  beforeAll(async () => {
+    p = await buildTestApp(buildApp, { database: t.database, cache: t.cache });
+    url = await listen(p.app);
+  });
+  afterAll(() => p?.close());
+  it('answers /oidc/* with the security headers every page carries', async () => {
+    const res = await t.app.inject({ url: '/oidc/session/end', headers: { accept: 'text/html' } });
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'self'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['referrer-policy']).toBeTruthy();
+  });
+
+  it('keeps an anonymous visitor’s provider session minutes, not days', async () => {
+    const db = t.database.handle.db;
+    const before = await db
+      .select({ id: oidcPayloads.id })
+      .from(oidcPayloads)
+      .where(eq(oidcPayloads.model, 'Session'));
+    await t.app.inject({ url: '/oidc/session/end', headers: { accept: 'text/html' } });
+    const rows = await db.select().from(oidcPayloads).where(eq(oidcPayloads.model, 'Session'));
+    const fresh = rows.filter((r) => !before.some((b) => b.id === r.id));
+    for (const row of fresh)
+      expect(row.expiresAt!.getTime()).toBeLessThanOrEqual(Date.now() + 10 * 60_000 + 5_000);
+  });
+
+  it('limits anonymous requests that make the provider store state, per client', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 62; i++) {
+      const res = await p.app.inject({ url: '/oidc/session/end', headers: { accept: 'text/html' } });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses).toContain(429);
+  });
+
+  it('does not believe X-Forwarded-For from anyone: the per-client link limit holds, junk is no 500', async () => {
+    const browser = new Browser();
+    const form = await browser.get(`${url}/auth/login`);
+    const csrf = formField(form.text, '_csrf') ?? '';
+    const statuses: number[] = [];
+    for (let i = 0; i < 35; i++) {
+      const res = await browser.post(
+        `${url}/auth/magic-link`,
+        { _csrf: csrf, email: `xff${i}@example.test` },
+        { headers: { 'x-forwarded-for': i % 2 ? `10.9.${i}.1` : 'not-an-ip' } },
+      );
+      statuses.push(res.status);
+    }
+    expect(statuses.every((s) => s < 500)).toBe(true);
+    expect(statuses).toContain(429);
+  });
+});

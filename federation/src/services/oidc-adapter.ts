@@ -18,6 +18,7 @@ export function createOidcAdapter(db: Database): new (model: string) => Adapter 
         } as AdapterPayload)
       : undefined;
 
+  const ANONYMOUS_SESSION_TTL_SECONDS = 10 * 60;
   return class DrizzleOidcAdapter implements Adapter {
     private readonly model: string;
 
@@ -26,6 +27,11 @@ export function createOidcAdapter(db: Database): new (model: string) => Adapter 
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      // A session nobody signed in to (an anonymous visit to /oidc/auth or /session/end) only
+      // carries a form's state for a moment: keep it minutes, not the signed-in 14 days.
+      if (this.model === 'Session' && !payload.accountId) {
+        expiresIn = Math.min(expiresIn || ANONYMOUS_SESSION_TTL_SECONDS, ANONYMOUS_SESSION_TTL_SECONDS);
+      }
       const row = {
         model: this.model,
         id,

@@ -182,7 +182,8 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       AccessToken: 3600,
       AuthorizationCode: 60,
       IdToken: 3600,
-      Interaction: 3600,
+      // A sign-in is finished in minutes; an abandoned one should not linger for an hour.
+      Interaction: 15 * 60,
       Session: 14 * 24 * 3600,
       Grant: 14 * 24 * 3600,
     },

@@ -77,12 +77,24 @@ export function containsNul(value: unknown, depth = 0): boolean {
  * any contract or handler sees it (404 in the path, 400 elsewhere).
  */
 export async function refuseNulBytes(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-  if (request.url.includes('%00') || request.url.includes('\u0000') || containsNul(request.params)) {
+  const [path = '', query = ''] = request.url.split('?', 2);
+  if (path.includes('%00') || path.includes('\u0000') || containsNul(request.params)) {
     throw new AppError('HTTP_ROUTE_NOT_FOUND');
   }
-  if (containsNul(request.query) || containsNul(request.body)) {
+  if (query.includes('%00') || containsNul(request.query) || containsNul(request.body)) {
     throw new AppError('HTTP_REQUEST_NUL_BYTE');
   }
+}
+
+/**
+ * A request body the parser could not read (busboy's multipart errors carry no status): the
+ * client's fault, a 400, never a 500.
+ */
+export function isMalformedBody(error: unknown): boolean {
+  const message = (error as Error | undefined)?.message ?? '';
+  return /^(Unexpected end of (multipart data|form)|Malformed part header|Multipart: Boundary not found|Part terminated early|Malformed urlencoded form)/.test(
+    message,
+  );
 }
 
 /** The values a form posted back, strings only (files and nested values are not re-shown). */

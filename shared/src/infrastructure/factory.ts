@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { activityPubRoutes } from './activitypub/plugin.ts';
 import {
   contractViolation,
+  isMalformedBody,
   postedValues,
   refuseNulBytes,
   serializerCompiler,
@@ -91,6 +92,12 @@ declare module 'fastify' {
     templates: nunjucks.Environment;
     /** This app's job runner: register handlers for the jobs it owns, send any job. */
     jobs: JobRunner;
+    /**
+     * The security headers every response carries (CSP, frame-ancestors, nosniff,
+     * Referrer-Policy, HSTS in production), for code that writes raw responses (the OIDC
+     * provider mounted with middie).
+     */
+    securityHeaders: Readonly<Record<string, string>>;
     /**
      * Adds values to every page's template context (the signed-in user, header fragments, ...).
      * Providers run in parallel before each render; a failing provider fails the render.
@@ -190,6 +197,7 @@ export async function createApp(
     hsts: config.isProduction,
   });
 
+  app.decorate('securityHeaders', securityHeaders);
   app.addHook('onRequest', (request, reply, done) => {
     request.wantsJson = wantsJson(request);
     // A forwarded address that is not one (a trusted proxy passing junk) never reaches a limit
@@ -399,6 +407,7 @@ function classify(error: unknown): Classified {
   }
   // Redis or Postgres away: a deliberate 503 with Retry-After, whatever route it hit.
   if (outageOf(error)) return fromCode('SERVICE_UNAVAILABLE', { retryAfter: OUTAGE_RETRY_AFTER_SECONDS });
+  if (isMalformedBody(error)) return fromCode('HTTP_REQUEST_INVALID');
   const violation = contractViolation(error);
   if (violation) {
     // A path that does not fit its contract names nothing that exists.

@@ -188,6 +188,15 @@ function withQuery(path: string, query: Record<string, unknown>): string {
   return s ? `${path}?${s}` : path;
 }
 
+/** Broken multipart bodies, taken in turn so every route gets each one. */
+const MALFORMED_MULTIPART = [
+  '------fuzz\r\nContent-Disposition: form-data; name="title"\r\n\r\nunterminated',
+  '------fuzz--',
+  'garbage without a boundary',
+  '------fuzz\r\nContent-Disposition: form-data; name="f"; filename="x.png"\r\nContent-Type: image/png\r\n\r\n\u0000\u0000',
+  '------fuzz\r\nContent-Disposition form-data name\r\n\r\nx\r\n------fuzz--\r\n',
+];
+
 const FORWARDED_JUNK = [
   'not-an-ip',
   '999.1.1.1',
@@ -215,14 +224,21 @@ export function fuzzRequests(
     paramNames.map((n) => [n, paramsShape[n] ? sample(paramsShape[n], random) : 'fuzz']),
   );
   const goodQuery = Object.fromEntries(Object.entries(queryShape).map(([k, v]) => [k, sample(v, random)]));
+  // The CSRF token travels in a header: a sampled `_csrf` in the body would shadow it.
+  // The CSRF token travels in a header: a sampled `_csrf` in the body would shadow it.
   const goodBody = bodyShape
-    ? Object.fromEntries(Object.entries(bodyShape).map(([k, v]) => [k, sample(v, random)]))
+    ? Object.fromEntries(
+        Object.entries(bodyShape)
+          .filter(([k]) => k !== '_csrf')
+          .map(([k, v]) => [k, sample(v, random)]),
+      )
     : {};
   const hasBody = route.method !== 'GET' && route.method !== 'HEAD' && route.method !== 'DELETE';
   const accept = () => pick(['text/html', 'application/json', 'application/activity+json', '*/*'], random);
   const path = fillPath(route.url, goodParams);
 
   const families: (() => FuzzRequest)[] = [];
+  let multipartTurn = 0;
   // Path params: every hostile string in every param.
   for (const name of paramNames) {
     families.push(() => {
@@ -276,7 +292,8 @@ export function fuzzRequests(
     label: 'forwarding headers',
   }));
   if (hasBody) {
-    const fields = bodyShape ? Object.keys(bodyShape) : ['x'];
+    const fields = bodyShape ? Object.keys(bodyShape).filter((k) => k !== '_csrf') : ['x'];
+    if (fields.length === 0) fields.push('x');
     const json = (body: unknown, label: string): FuzzRequest => ({
       method: route.method,
       url: withQuery(path, goodQuery),
@@ -355,15 +372,7 @@ export function fuzzRequests(
       method: route.method,
       url: withQuery(path, goodQuery),
       headers: { ...base, accept: accept(), 'content-type': 'multipart/form-data; boundary=----fuzz' },
-      payload: pick(
-        [
-          '------fuzz\r\nContent-Disposition: form-data; name="a"\r\n\r\nx',
-          '------fuzz--',
-          'garbage',
-          '------fuzz\r\nContent-Disposition: form-data; name="f"; filename="x.png"\r\nContent-Type: image/png\r\n\r\n\u0000\u0000',
-        ],
-        random,
-      ),
+      payload: MALFORMED_MULTIPART[multipartTurn++ % MALFORMED_MULTIPART.length] as string,
       label: 'malformed multipart',
     }));
   }

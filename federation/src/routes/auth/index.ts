@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import middie from '@fastify/middie';
 import type { ZodTypeProvider } from '@rose-ash/shared/infrastructure/contracts.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
@@ -100,7 +100,28 @@ const authRoutes = fp(
       },
     });
 
+    // Anonymous requests that make the provider store state (an interaction, a logout form's
+    // session) are limited per client, like the sign-in forms. Added before middie, whose own
+    // onRequest hook hands /oidc/* to the provider.
+    const providerPerClient = app.createRateLimit({
+      max: 60,
+      timeWindow: 60_000,
+      keyGenerator: (r) => `oidc:ip:${r.clientIp}`,
+    });
+    app.addHook('onRequest', async (request) => {
+      if (!/^\/oidc\/(auth|session\/end)\b/.test(request.url) || request.user) return;
+      const verdict = await providerPerClient(request);
+      if (!verdict.isAllowed && verdict.isExceeded) {
+        throw new AppError('HTTP_RATE_LIMITED', undefined, { retryAfter: verdict.ttlInSeconds });
+      }
+    });
     await app.register(middie);
+    // The provider writes its own responses: give them the headers every other page carries
+    // (a "sign out everywhere?" page must not be framed).
+    app.use('/oidc', (_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+      for (const [name, value] of Object.entries(app.securityHeaders)) res.setHeader(name, value);
+      next();
+    });
     app.use('/oidc', provider.callback());
 
     app.addHook('onClose', async () => {
