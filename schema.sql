@@ -1,3 +1,4 @@
+CREATE SEQUENCE "public"."order_number_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;
 CREATE TABLE "ghost_member_links" (
 	"user_id" integer PRIMARY KEY NOT NULL,
 	"ghost_member_id" text NOT NULL,
@@ -403,6 +404,7 @@ CREATE TABLE "orders" (
 	"name" text NOT NULL,
 	"fulfilment" text NOT NULL,
 	"address" jsonb,
+	"collection_point" text,
 	"notes" text,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"subtotal_pence" integer NOT NULL,
@@ -414,9 +416,14 @@ CREATE TABLE "orders" (
 	"paid_at" timestamp with time zone,
 	"fulfilled_at" timestamp with time zone,
 	"cancelled_at" timestamp with time zone,
+	"confirmation_sent_at" timestamp with time zone,
+	"flagged_at" timestamp with time zone,
+	"flag_reason" text,
+	"refunded_at" timestamp with time zone,
+	"refund_note" text,
 	CONSTRAINT "orders_number_key" UNIQUE("number"),
-	CONSTRAINT "orders_fulfilment_check" CHECK ("orders"."fulfilment" in ('delivery', 'collection')),
-	CONSTRAINT "orders_status_check" CHECK ("orders"."status" in ('pending', 'awaiting_payment', 'paid', 'failed', 'expired', 'cancelled', 'fulfilled')),
+	CONSTRAINT "orders_fulfilment_check" CHECK ("orders"."fulfilment" in ('delivery', 'collection', 'none')),
+	CONSTRAINT "orders_status_check" CHECK ("orders"."status" in ('pending', 'awaiting_payment', 'paid', 'failed', 'expired', 'cancelled', 'fulfilled', 'refunded')),
 	CONSTRAINT "orders_amounts_check" CHECK ("orders"."subtotal_pence" >= 0 and "orders"."delivery_pence" >= 0 and "orders"."total_pence" >= 0),
 	CONSTRAINT "orders_currency_check" CHECK ("orders"."currency" ~ '^[A-Z]{3}$'),
 	CONSTRAINT "orders_delivery_address_check" CHECK ("orders"."fulfilment" <> 'delivery' or "orders"."address" is not null)
@@ -533,13 +540,15 @@ CREATE TABLE "ticket_types" (
 	"currency" text NOT NULL,
 	"quantity" integer NOT NULL,
 	"sold" integer DEFAULT 0 NOT NULL,
+	"reserved" integer DEFAULT 0 NOT NULL,
 	"sort_order" integer DEFAULT 0 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "ticket_types_price_pence_check" CHECK ("ticket_types"."price_pence" >= 0),
 	CONSTRAINT "ticket_types_currency_check" CHECK ("ticket_types"."currency" ~ '^[A-Z]{3}$'),
 	CONSTRAINT "ticket_types_quantity_check" CHECK ("ticket_types"."quantity" >= 0),
-	CONSTRAINT "ticket_types_sold_check" CHECK ("ticket_types"."sold" >= 0 and "ticket_types"."sold" <= "ticket_types"."quantity")
+	CONSTRAINT "ticket_types_sold_check" CHECK ("ticket_types"."sold" >= 0 and "ticket_types"."sold" <= "ticket_types"."quantity"),
+	CONSTRAINT "ticket_types_reserved_check" CHECK ("ticket_types"."reserved" >= 0 and "ticket_types"."sold" + "ticket_types"."reserved" <= "ticket_types"."quantity")
 );
 
 CREATE TABLE "categories" (
@@ -789,6 +798,7 @@ CREATE INDEX "order_items_product_id_idx" ON "order_items" USING btree ("product
 CREATE INDEX "order_items_ticket_type_id_idx" ON "order_items" USING btree ("ticket_type_id");
 CREATE INDEX "orders_user_id_created_at_idx" ON "orders" USING btree ("user_id","created_at" DESC NULLS LAST);
 CREATE INDEX "orders_status_created_at_idx" ON "orders" USING btree ("status","created_at" DESC NULLS LAST);
+CREATE INDEX "orders_flagged_at_idx" ON "orders" USING btree ("flagged_at") WHERE "orders"."flagged_at" is not null;
 CREATE INDEX "payments_order_id_idx" ON "payments" USING btree ("order_id");
 CREATE INDEX "stock_reservations_order_id_idx" ON "stock_reservations" USING btree ("order_id");
 CREATE INDEX "stock_reservations_product_id_held_idx" ON "stock_reservations" USING btree ("product_id") WHERE "stock_reservations"."status" = 'held';

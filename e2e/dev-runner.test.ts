@@ -96,6 +96,10 @@ describe('pnpm dev (all six apps in one process)', () => {
     }
     expect(first.output()).toContain('demo content seeded');
     expect(first.output()).toMatch(/embedded/);
+    // No SUMUP_API_KEY: the cart pays through the project's SumUp stub, which the runner started.
+    const stubUrl = first.output().match(/SumUp stub at (http:\/\/127\.0\.0\.1:\d+)/)?.[1];
+    expect(stubUrl).toBeTruthy();
+    expect((await fetch(`${stubUrl}/v0.1/checkouts`)).status).toBe(401);
     expect(await stop(first)).toBe(0);
 
     const second = startDev(dir);

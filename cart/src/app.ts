@@ -2,9 +2,15 @@ import { fileURLToPath } from 'node:url';
 import { type AppDeps, createApp } from '@rose-ash/shared/infrastructure/factory.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { cartJobs } from './jobs/index.ts';
 import addRoutes from './routes/add/index.ts';
+import adminRoutes from './routes/admin/index.ts';
+import cartRoutes from './routes/cart/index.ts';
+import checkoutRoutes from './routes/checkout/index.ts';
 import cartMiniFragment from './routes/fragments/cart-mini.ts';
-import homeRoutes from './routes/home/index.ts';
+import orderRoutes from './routes/orders/index.ts';
+import sumupRoutes from './routes/sumup/index.ts';
+import { paymentsPlugin } from './services/payments-plugin.ts';
 import { cartSettings } from './services/settings.ts';
 
 const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
@@ -12,8 +18,14 @@ const templatesDir = fileURLToPath(new URL('../templates', import.meta.url));
 /** Everything the cart app serves, as one named plugin. */
 export const cartApp = fp(
   async (app) => {
-    await app.register(homeRoutes);
+    await app.register(paymentsPlugin);
+    await app.register(cartJobs);
+    await app.register(cartRoutes);
     await app.register(addRoutes);
+    await app.register(checkoutRoutes);
+    await app.register(orderRoutes);
+    await app.register(sumupRoutes);
+    await app.register(adminRoutes);
     await app.register(cartMiniFragment);
   },
   { name: 'cart-app', fastify: '5.x' },

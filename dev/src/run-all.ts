@@ -9,6 +9,7 @@ import { APP_NAMES } from '@rose-ash/shared/config/index.ts';
 import { seedDemoContent } from '@rose-ash/shared/dev/seed.ts';
 import { createLoggerOptions } from '@rose-ash/shared/infrastructure/logger.ts';
 import { loadConfigOrExit, openResources } from '@rose-ash/shared/infrastructure/server.ts';
+import { startSumUpStub } from '@rose-ash/shared/testing/sumup-stub.ts';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -20,8 +21,21 @@ if (existsSync(envFile)) process.loadEnvFile(envFile);
 
 // `pnpm dev` always runs the EventProcessor (federation starts it when this is set) and always
 // migrates, embedded or on a server named by DATABASE_URL (a new empty database just works).
-const config = { ...loadConfigOrExit(), runEventProcessor: true, runMigrations: true };
-const logger = pino(createLoggerOptions(config) as pino.LoggerOptions);
+const loaded = { ...loadConfigOrExit(), runEventProcessor: true, runMigrations: true };
+const logger = pino(createLoggerOptions(loaded) as pino.LoggerOptions);
+// Without SUMUP_API_KEY the cart pays through the project's SumUp stub (the one the tests use):
+// its hosted page has Pay and Fail buttons, is labelled as a test, and calls the webhook.
+const sumupStub = loaded.sumup ? null : await startSumUpStub({ merchantCode: 'MDEVSTUB' });
+const config = sumupStub
+  ? {
+      ...loaded,
+      sumup: { apiKey: sumupStub.apiKey, merchantCode: sumupStub.merchantCode, apiBase: sumupStub.url },
+    }
+  : loaded;
+logger.info(
+  { sumup: sumupStub ? `test payments through the local stub at ${sumupStub.url}` : config.sumup?.apiBase },
+  sumupStub ? 'SumUp: no SUMUP_API_KEY, using the stub (no money moves)' : 'SumUp: real API',
+);
 const { db, cache } = await openResources(config);
 logger.info(
   {
@@ -39,7 +53,7 @@ const grace = closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'stopping after an error');
   else logger.info({ signal }, 'stopping');
   await Promise.allSettled(apps.map((a) => a.close()));
-  await Promise.allSettled([db.close(), cache.close()]);
+  await Promise.allSettled([db.close(), cache.close(), sumupStub?.close()]);
 });
 
 // `pnpm dev` runs us through a shell; told to stop, pnpm exits without passing the signal on.
@@ -63,7 +77,9 @@ for (const name of APP_NAMES) {
 
 process.stdout.write(
   `\nRose Ash is running:\n${APP_NAMES.map((n) => `  ${n.padEnd(11)} ${config.apps[n].publicUrl}/`).join('\n')}\n` +
-    `Admins: ${config.admins.join(', ') || '(set ADMIN_EMAILS)'}\nPress Ctrl-C to stop.\n\n`,
+    `Admins: ${config.admins.join(', ') || '(set ADMIN_EMAILS)'}\n` +
+    (sumupStub ? `Payments: SumUp stub at ${sumupStub.url} (test payments, no money moves)\n` : '') +
+    'Press Ctrl-C to stop.\n\n',
 );
 
 /** Our parent and, while they are shells, their parents (up to `depth`), read from /proc. */

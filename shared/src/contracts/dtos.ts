@@ -334,12 +334,21 @@ export const CartLineDto = z
     id,
     kind: z.enum(['product', 'ticket']),
     name: z.string(),
+    /** A second line of description (a ticket's event and date), or null. */
+    detail: z.string().nullable(),
     sku: z.string().nullable(),
     productId: id.nullable(),
     ticketTypeId: id.nullable(),
     quantity: z.number().int().positive(),
+    /** Today's price (what checkout will charge), not the price when it was added. */
     unitPricePence: z.number().int().nonnegative(),
     lineTotalPence: z.number().int().nonnegative(),
+    /** True when the price changed since the line was added. */
+    priceChanged: z.boolean(),
+    /** How many can still be had; null when stock is not tracked. */
+    available: z.number().int().nonnegative().nullable(),
+    /** Why the line cannot be checked out as it is: gone, none left, or fewer than asked. */
+    problem: z.enum(['inactive', 'sold-out', 'short']).nullable(),
   })
   .readonly();
 export type CartLineDto = z.infer<typeof CartLineDto>;
@@ -360,6 +369,207 @@ export type CartSummaryDto = z.infer<typeof CartSummaryDto>;
 export type AddItemResult =
   | { readonly ok: true; readonly cartId: number; readonly summary: CartSummaryDto }
   | { readonly ok: false; readonly reason: 'unknown-item' | 'inactive' | 'sold-out' };
+
+/** Outcome of `CartService.setQuantity`. */
+export type SetQuantityResult =
+  | { readonly ok: true; readonly summary: CartSummaryDto }
+  | { readonly ok: false; readonly reason: 'not-found' }
+  | { readonly ok: false; readonly reason: 'sold-out'; readonly available: number };
+
+/** Outcome of `CartService.mergeAnonymousCart`. */
+export interface MergeCartResult {
+  /** False when there was nothing to merge (no such anonymous cart, or merged already). */
+  readonly merged: boolean;
+  /** Names of lines whose summed quantity was cut down to what is left. */
+  readonly capped: readonly string[];
+}
+
+export const OrderStatusDto = z.enum([
+  'pending',
+  'awaiting_payment',
+  'paid',
+  'failed',
+  'expired',
+  'cancelled',
+  'fulfilled',
+  'refunded',
+]);
+export type OrderStatusDto = z.infer<typeof OrderStatusDto>;
+
+export const OrderAddressDto = z
+  .object({
+    line1: z.string().min(1).max(200),
+    line2: z.string().max(200).optional(),
+    city: z.string().min(1).max(100),
+    region: z.string().max(100).optional(),
+    postcode: z.string().min(1).max(20),
+    country: z.string().length(2),
+  })
+  .readonly();
+export type OrderAddressDto = z.infer<typeof OrderAddressDto>;
+
+/** What the checkout form hands the cart service (already validated by the route). */
+export const CheckoutInputDto = z
+  .object({
+    email: z.email().max(254),
+    name: z.string().min(1).max(200),
+    fulfilment: z.enum(['delivery', 'collection', 'none']),
+    /** The chosen collection point as shown to the shopper (collection only). */
+    collectionPoint: z.string().max(300).nullable(),
+    address: OrderAddressDto.nullable(),
+    notes: z.string().max(2_000).nullable(),
+    /** Delivery charge from the cart settings, in minor units (0 unless delivering). */
+    deliveryPence: z.number().int().nonnegative(),
+    /** The member placing it, or null for an anonymous shopper. */
+    userId: id.nullable(),
+  })
+  .readonly();
+export type CheckoutInputDto = z.infer<typeof CheckoutInputDto>;
+
+export const OrderItemDto = z
+  .object({
+    id,
+    kind: z.enum(['product', 'ticket']),
+    name: z.string(),
+    sku: z.string().nullable(),
+    productId: id.nullable(),
+    ticketTypeId: id.nullable(),
+    quantity: z.number().int().positive(),
+    unitPricePence: z.number().int().nonnegative(),
+    lineTotalPence: z.number().int().nonnegative(),
+  })
+  .readonly();
+export type OrderItemDto = z.infer<typeof OrderItemDto>;
+
+export const OrderTicketDto = z
+  .object({ code: z.string(), orderItemId: id.nullable(), status: z.enum(['valid', 'used', 'cancelled']) })
+  .readonly();
+export type OrderTicketDto = z.infer<typeof OrderTicketDto>;
+
+/** One payment attempt (one SumUp checkout). */
+export const PaymentAttemptDto = z
+  .object({
+    id,
+    reference: z.string(),
+    checkoutId: z.string().nullable(),
+    hostedCheckoutUrl: z.string().nullable(),
+    status: z.enum(['pending', 'paid', 'failed', 'expired']),
+    amountPence: z.number().int().nonnegative(),
+    currency: z.string(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .readonly();
+export type PaymentAttemptDto = z.infer<typeof PaymentAttemptDto>;
+
+export const OrderDto = z
+  .object({
+    id,
+    number: z.string(),
+    userId: id.nullable(),
+    email: z.string(),
+    name: z.string(),
+    fulfilment: z.enum(['delivery', 'collection', 'none']),
+    collectionPoint: z.string().nullable(),
+    address: OrderAddressDto.nullable(),
+    notes: z.string().nullable(),
+    status: OrderStatusDto,
+    subtotalPence: z.number().int().nonnegative(),
+    deliveryPence: z.number().int().nonnegative(),
+    totalPence: z.number().int().nonnegative(),
+    currency: z.string(),
+    createdAt: z.date(),
+    paidAt: z.date().nullable(),
+    fulfilledAt: z.date().nullable(),
+    confirmationSentAt: z.date().nullable(),
+    flaggedAt: z.date().nullable(),
+    flagReason: z.string().nullable(),
+    refundedAt: z.date().nullable(),
+    refundNote: z.string().nullable(),
+    items: z.array(OrderItemDto).readonly(),
+    tickets: z.array(OrderTicketDto).readonly(),
+    /** Newest first. */
+    payments: z.array(PaymentAttemptDto).readonly(),
+  })
+  .readonly();
+export type OrderDto = z.infer<typeof OrderDto>;
+
+/** An order in a list (a member's history, the admin list). */
+export const OrderSummaryDto = z
+  .object({
+    number: z.string(),
+    status: OrderStatusDto,
+    email: z.string(),
+    name: z.string(),
+    totalPence: z.number().int().nonnegative(),
+    currency: z.string(),
+    itemCount: z.number().int().nonnegative(),
+    createdAt: z.date(),
+    paidAt: z.date().nullable(),
+    flagged: z.boolean(),
+  })
+  .readonly();
+export type OrderSummaryDto = z.infer<typeof OrderSummaryDto>;
+
+export const OrderPageDto = z
+  .object({
+    items: z.array(OrderSummaryDto).readonly(),
+    total: z.number().int().nonnegative(),
+    page: z.number().int().positive(),
+    perPage: z.number().int().positive(),
+    /** Orders with an unresolved flag, whatever the filter. */
+    flaggedCount: z.number().int().nonnegative(),
+  })
+  .readonly();
+export type OrderPageDto = z.infer<typeof OrderPageDto>;
+
+/** A line that stopped the checkout, named for the shopper. */
+export interface UnavailableLine {
+  readonly name: string;
+  readonly reason: 'sold-out' | 'inactive';
+  /** How many were left when the checkout tried (0 when sold out or gone). */
+  readonly available: number;
+}
+
+/** Outcome of `CartService.checkout`: an order with its stock held, or why not. */
+export type CheckoutResult =
+  | { readonly ok: true; readonly order: OrderDto }
+  | { readonly ok: false; readonly reason: 'empty' }
+  | { readonly ok: false; readonly reason: 'unavailable'; readonly lines: readonly UnavailableLine[] };
+
+/** Outcome of the admin's order actions. */
+export type OrderActionResult =
+  | { readonly ok: true; readonly order: OrderDto }
+  | { readonly ok: false; readonly reason: 'not-found' | 'wrong-status' };
+
+// Stock held for unpaid orders: `MarketService.reserveStock` (products) and
+// `CalendarService.reserveTickets` (ticket types) share these shapes.
+
+/** One line to hold: a product or a ticket type, and how many. */
+export interface StockLine {
+  readonly id: number;
+  readonly quantity: number;
+}
+
+/** A held line, priced at the moment it was taken. */
+export interface HeldLine {
+  readonly id: number;
+  readonly name: string;
+  readonly sku: string | null;
+  readonly unitPricePence: number;
+  readonly currency: string;
+}
+
+/** Outcome of `reserveStock` / `reserveTickets`: all lines held, or none and the first that could not be. */
+export type ReserveResult =
+  | { readonly ok: true; readonly lines: readonly HeldLine[] }
+  | {
+      readonly ok: false;
+      readonly id: number;
+      readonly name: string;
+      readonly reason: 'sold-out' | 'inactive';
+      readonly available: number;
+    };
 
 // ---- calendar ----------------------------------------------------------------------------
 

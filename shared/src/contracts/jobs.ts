@@ -74,6 +74,32 @@ export const JOBS = {
   },
   // ---- market ----
   // ---- cart ----
+  'cart.expire-checkouts': {
+    app: 'cart',
+    description:
+      'Re-fetches pending SumUp checkouts; expires those past the 30-minute hosted session and gives their stock back',
+    kind: 'periodic',
+    data: none,
+    retry: { limit: 2, delaySeconds: 30, maxDelaySeconds: 300 },
+    timeoutSeconds: 300,
+  },
+  'cart.reconcile-payment': {
+    app: 'cart',
+    description: 'Re-fetches one SumUp checkout (after a webhook) and applies its true status to the order',
+    kind: 'on-demand',
+    data: z.object({ paymentId: z.number().int().positive() }).strict(),
+    // SumUp unreachable: try again soon, then back off (the periodic sweep also catches it).
+    retry: { limit: 6, delaySeconds: 10, maxDelaySeconds: 1800 },
+    timeoutSeconds: 120,
+  },
+  'cart.send-confirmation': {
+    app: 'cart',
+    description: 'Sends the confirmation e-mail of a paid order (once), with its ticket codes',
+    kind: 'on-demand',
+    data: z.object({ orderId: z.number().int().positive() }).strict(),
+    retry: { limit: 8, delaySeconds: 30, maxDelaySeconds: 3600 },
+    timeoutSeconds: 120,
+  },
   // ---- events ----
   'events.booking-confirmation': {
     app: 'events',

@@ -22,6 +22,8 @@ import type {
   CancelBookingResult,
   CartOwnerDto,
   CartSummaryDto,
+  CheckoutInputDto,
+  CheckoutResult,
   ContainerRefDto,
   EditablePostDto,
   EditorActionDto,
@@ -31,16 +33,25 @@ import type {
   IssueTicketsInputDto,
   IssueTicketsResult,
   MarketDto,
+  MergeCartResult,
   NavItemDto,
   NavMenusDto,
   NewsletterDto,
+  OrderActionResult,
+  OrderDto,
+  OrderPageDto,
+  OrderStatusDto,
+  OrderSummaryDto,
   PostDto,
   PostInputDto,
   PostPageDto,
   ProductDto,
   ProfileDto,
+  ReserveResult,
   SavePostResult,
   SearchPageDto,
+  SetQuantityResult,
+  StockLine,
   SyncStatusDto,
   TagDto,
   TicketCheckResult,
@@ -126,6 +137,14 @@ export interface MarketService {
   listMarkets(): Promise<readonly MarketDto[]>;
   /** Products by SKU; unknown SKUs are simply absent from the result. */
   getProductsBySku(skus: readonly string[], tx?: DatabaseLike): Promise<readonly ProductDto[]>;
+  /**
+   * Takes stock for an unpaid order (products by id): every line or none, each with a
+   * conditional `UPDATE … WHERE stock_quantity >= qty` (untracked stock always succeeds), priced
+   * at this moment. In the caller's transaction when given (a savepoint).
+   */
+  reserveStock(items: readonly StockLine[], tx?: DatabaseLike): Promise<ReserveResult>;
+  /** Gives held stock back (a failed or expired payment). */
+  releaseStock(items: readonly StockLine[], tx?: DatabaseLike): Promise<void>;
 }
 
 export interface CartService {
@@ -136,6 +155,39 @@ export interface CartService {
    * when needed, and invalidates that cart's `cart-mini` fragment.
    */
   addItem(owner: CartOwnerDto, item: AddItemDto): Promise<AddItemResult>;
+  /** Sets one line's quantity (never above what is left); drops the cart's `cart-mini`. */
+  setQuantity(owner: CartOwnerDto, lineId: number, quantity: number): Promise<SetQuantityResult>;
+  /** Removes one line (nothing when it is not the owner's); drops the cart's `cart-mini`. */
+  removeLine(owner: CartOwnerDto, lineId: number): Promise<CartSummaryDto>;
+  /**
+   * Moves an anonymous cart into the member's live cart (quantities summed, capped by what is
+   * left) and retires the anonymous key. Idempotent: a second call finds nothing to merge.
+   */
+  mergeAnonymousCart(cartKey: string, userId: number): Promise<MergeCartResult>;
+  /**
+   * Turns the owner's cart into an order: a human-readable number, lines priced now, and the
+   * stock of every line held in the same transaction (products through the market, ticket
+   * places through the calendar). A line that cannot be held fails the whole checkout, naming
+   * it; nothing is half-held. The cart is emptied on success.
+   */
+  checkout(owner: CartOwnerDto, input: CheckoutInputDto): Promise<CheckoutResult>;
+  /** An order by number, with lines, tickets and payment attempts; null when there is none. */
+  getOrder(number: string): Promise<OrderDto | null>;
+  /** A member's orders, newest first (account's order history). */
+  getOrdersForUser(userId: number, opts?: { limit?: number }): Promise<readonly OrderSummaryDto[]>;
+  /** The admin list: by status (or `flagged`), searched by number, e-mail or name, newest first. */
+  listOrders(opts: {
+    status?: OrderStatusDto | 'flagged';
+    q?: string;
+    page?: number;
+    perPage: number;
+  }): Promise<OrderPageDto>;
+  /** A paid order was collected or dispatched. */
+  markFulfilled(number: string): Promise<OrderActionResult>;
+  /** A refund made in SumUp's dashboard is noted on a paid or fulfilled order. */
+  noteRefund(number: string, note: string): Promise<OrderActionResult>;
+  /** An admin looked at a flagged order and cleared the flag (with a note kept in the reason). */
+  clearFlag(number: string): Promise<OrderActionResult>;
 }
 
 /** Filters of the upcoming list (events home page). */
@@ -255,6 +307,18 @@ export interface CalendarService {
   // ---- fediverse ------------------------------------------------------------------------
   /** The ActivityStreams `Event` served at an entry's URL, its Tombstone once deleted, or nothing. */
   getEventObject(calendarSlug: string, entrySlug: string): Promise<EventObjectLookup>;
+
+  /**
+   * Holds places of ticket types for an unpaid order: every line or none, each with a
+   * conditional `UPDATE … WHERE sold + reserved + qty <= quantity`, priced at this moment;
+   * cancelled or past entries are refused. In the caller's transaction when given.
+   */
+  reserveTickets(items: readonly StockLine[], tx?: DatabaseLike): Promise<ReserveResult>;
+  /**
+   * Gives held places back (a failed or expired payment), or turns them into sold ones just
+   * before `issueTickets` counts them (a paid order): either way `reserved` goes down.
+   */
+  releaseTickets(items: readonly StockLine[], tx?: DatabaseLike): Promise<void>;
 }
 
 export interface AccountService {

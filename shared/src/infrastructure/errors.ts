@@ -51,6 +51,12 @@ export const ERROR_CODES = {
   BLOG_GHOST_NOT_CONFIGURED: { status: 404, message: 'Ghost is not configured on this blog' },
   // MARKET
   // CART
+  CART_PAYMENT_UNAVAILABLE: {
+    status: 503,
+    message: 'Card payment is not available right now; your order is kept, please try again shortly',
+  },
+  CART_ORDER_NOT_PAYABLE: { status: 409, message: 'This order cannot be paid now' },
+  CART_ORDER_ACTION_INVALID: { status: 409, message: 'That cannot be done to this order in its state' },
   // EVENTS
   // SOCIAL (the federation app's social hub and moderation)
   // ACCOUNT

@@ -24,11 +24,21 @@ export function defaultServices(deps: ServiceDeps): ServiceRegistry {
   const { db, cache, config, log } = deps;
   const federation = createFederationService({ db, config });
   const blog = createBlogService({ db, cache, config, federation, log });
+  const market = createMarketService({ db });
+  const calendar = createCalendarService({ db, cache, config, federation, blog, log });
   return createRegistry({
     blog,
-    market: createMarketService({ db }),
-    cart: createCartService({ db, cache, currency: config.site.currency }),
-    calendar: createCalendarService({ db, cache, config, federation, blog, log }),
+    market,
+    cart: createCartService({
+      db,
+      cache,
+      currency: config.site.currency,
+      timezone: config.site.timezone,
+      locale: config.site.locale,
+      market,
+      calendar,
+    }),
+    calendar,
     account: createAccountService({ db }),
     federation,
   });

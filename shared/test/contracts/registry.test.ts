@@ -20,8 +20,13 @@ function fake<T extends object>(): T {
 }
 const fakes: ServiceRegistry = {
   blog: fake<BlogService>(),
-  market: { listMarkets: notCalled, getProductsBySku: notCalled },
-  cart: { getCartSummary: notCalled, addItem: notCalled },
+  market: {
+    listMarkets: notCalled,
+    getProductsBySku: notCalled,
+    reserveStock: notCalled,
+    releaseStock: notCalled,
+  },
+  cart: fake<CartService>(),
   calendar: fake<CalendarService>(),
   account: { getProfile: notCalled },
   federation: { emit: notCalled, actorUri: notCalled },
@@ -50,6 +55,8 @@ describe('service registry', () => {
       listMarkets: async () => [],
       getProductsBySku: async (skus) =>
         skus.map((sku, i) => freeze(ProductDto, { ...product, id: i + 1, sku })),
+      reserveStock: notCalled,
+      releaseStock: notCalled,
     };
     const swapped = withOverrides(registry, { market });
     expect(swapped.market).toBe(market);
@@ -85,12 +92,16 @@ describe('DTOs', () => {
           id: 1,
           kind: 'product',
           name: 'X',
+          detail: null,
           sku: 'X',
           productId: 1,
           ticketTypeId: null,
           quantity: 1,
           unitPricePence: 100,
           lineTotalPence: 100,
+          priceChanged: false,
+          available: null,
+          problem: null,
         },
       ],
     });

@@ -5,6 +5,7 @@ import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
 import { setFlash, sharedCookieDomain } from '@rose-ash/shared/infrastructure/flash.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { cartOwner } from '../../services/cart-owner.ts';
 
 /** How long an anonymous basket's key is remembered by the browser. */
 const CART_COOKIE_DAYS = 30;
@@ -72,10 +73,10 @@ const addRoutes: RoutePlugin = async (app) => {
     return `${app.config.apps.cart.publicUrl}/`;
   };
 
-  /** The member's basket, or this browser's anonymous one (a new key on first use). */
-  const ownerOf = (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.user) return { userId: request.user.id };
-    if (request.cartKey) return { cartKey: request.cartKey };
+  /** The member's basket (their anonymous one merged in), or this browser's anonymous one (a new key on first use). */
+  const ownerOf = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { owner } = await cartOwner(request, reply);
+    if (owner) return owner;
     const cartKey = randomBytes(24).toString('base64url');
     const domain = sharedCookieDomain(app.config);
     reply.setCookie(CART_COOKIE, cartKey, {
@@ -95,7 +96,7 @@ const addRoutes: RoutePlugin = async (app) => {
     { preValidation: fromOurPages, schema: { body: AddForm, response: { 200: AddResult } } },
     async (request, reply) => {
       const { sku, ticket_type_id: ticketTypeId, quantity } = request.body;
-      const owner = ownerOf(request, reply);
+      const owner = await ownerOf(request, reply);
       const item = sku ? { sku, quantity } : { ticketTypeId: ticketTypeId as number, quantity };
       const result = await app.services.cart.addItem(owner, item);
       if (request.wantsJson) {

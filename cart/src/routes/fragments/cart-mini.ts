@@ -1,13 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { cartOwner } from '../../services/cart-owner.ts';
 
-/** The `cart-mini` fragment: the visitor's item count and total, linking to the cart. */
+/**
+ * The `cart-mini` fragment: the visitor's item count and total, linking to the cart. Every
+ * page header asks for it with the member and the anonymous cart key, so this is also where a
+ * member's anonymous basket is merged first after signing in at any app.
+ */
 const cartMiniFragment: FastifyPluginAsync = async (app) => {
   app.registerFragment('cart-mini', async (request) => {
-    const owner = request.user
-      ? { userId: request.user.id }
-      : request.cartKey
-        ? { cartKey: request.cartKey }
-        : null;
+    const { owner } = await cartOwner(request);
     const summary = owner ? await app.services.cart.getCartSummary(owner) : null;
     return app.templates.render('fragments/cart-mini.njk', {
       count: summary?.itemCount ?? 0,

@@ -9,6 +9,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   text,
   timestamp,
@@ -22,7 +23,8 @@ import { users } from './users.ts';
 
 export const lineKinds = ['product', 'ticket'] as const;
 export type LineKind = (typeof lineKinds)[number];
-export const fulfilmentMethods = ['delivery', 'collection'] as const;
+/** `none`: nothing to hand over (an order of event tickets only). */
+export const fulfilmentMethods = ['delivery', 'collection', 'none'] as const;
 export type FulfilmentMethod = (typeof fulfilmentMethods)[number];
 export const orderStatuses = [
   'pending',
@@ -32,6 +34,7 @@ export const orderStatuses = [
   'expired',
   'cancelled',
   'fulfilled',
+  'refunded',
 ] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 export const paymentProviders = ['sumup'] as const;
@@ -108,6 +111,9 @@ export const cartItems = pgTable(
 export type CartItem = typeof cartItems.$inferSelect;
 export type NewCartItem = typeof cartItems.$inferInsert;
 
+/** The running part of order numbers (`RA-2026-000123`): never reused, even across years. */
+export const orderNumberSeq = pgSequence('order_number_seq', { startWith: 1 });
+
 export interface OrderAddress {
   line1: string;
   line2?: string;
@@ -130,6 +136,8 @@ export const orders = pgTable(
     fulfilment: text('fulfilment', { enum: fulfilmentMethods }).notNull(),
     /** Required for delivery, absent for collection. */
     address: jsonb('address').$type<OrderAddress>(),
+    /** Name of the collection point chosen (from the cart settings), kept as shown then. */
+    collectionPoint: text('collection_point'),
     notes: text('notes'),
     status: text('status', { enum: orderStatuses }).notNull().default('pending'),
     subtotalPence: integer('subtotal_pence').notNull(),
@@ -144,12 +152,25 @@ export const orders = pgTable(
     paidAt: timestamp('paid_at', tz),
     fulfilledAt: timestamp('fulfilled_at', tz),
     cancelledAt: timestamp('cancelled_at', tz),
+    /** Claimed just before the confirmation e-mail is sent, so it goes out once. */
+    confirmationSentAt: timestamp('confirmation_sent_at', tz),
+    /**
+     * Set when SumUp's checkout disagrees with the order (reference, amount, currency or
+     * merchant), or money arrived that cannot be honoured: an admin looks, nothing is paid.
+     */
+    flaggedAt: timestamp('flagged_at', tz),
+    flagReason: text('flag_reason'),
+    /** A refund made in SumUp's dashboard, noted here by an admin (no refund API call). */
+    refundedAt: timestamp('refunded_at', tz),
+    refundNote: text('refund_note'),
   },
   (t) => [
     unique('orders_number_key').on(t.number),
     // Account's order history and the admin list filtered by status, newest first.
     index('orders_user_id_created_at_idx').on(t.userId, t.createdAt.desc()),
     index('orders_status_created_at_idx').on(t.status, t.createdAt.desc()),
+    // The admin's "flagged" list.
+    index('orders_flagged_at_idx').on(t.flaggedAt).where(sql`${t.flaggedAt} is not null`),
     check('orders_fulfilment_check', oneOf(t.fulfilment, fulfilmentMethods)),
     check('orders_status_check', oneOf(t.status, orderStatuses)),
     check(
@@ -239,8 +260,11 @@ export type Payment = typeof payments.$inferSelect;
 export type NewPayment = typeof payments.$inferInsert;
 
 /**
- * Stock held for an unpaid order. Available = stock − sold − held; `held` rows past
- * `expires_at` are released by a sweeper, `committed` when the order is paid.
+ * Stock held for an unpaid order, one row per line. Taking the stock is a conditional update
+ * of the product (`stock_quantity`) or ticket type (`reserved`) in the checkout's transaction;
+ * these rows remember what to give back. `held` rows are `released` when the payment fails or
+ * expires (the `cart.expire-checkouts` job sweeps those past `expires_at`), `committed` when the
+ * order is paid.
  */
 export const stockReservations = pgTable(
   'stock_reservations',

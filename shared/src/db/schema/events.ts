@@ -162,6 +162,12 @@ export const ticketTypes = pgTable(
     quantity: integer('quantity').notNull(),
     /** Incremented in the same transaction that issues tickets; the check makes oversell fail. */
     sold: integer('sold').notNull().default(0),
+    /**
+     * Places held for unpaid cart orders (added by the cart issue): taken at checkout with a
+     * conditional update, given back when a payment fails or expires, and turned into `sold`
+     * when the order is paid. Available = quantity − sold − reserved.
+     */
+    reserved: integer('reserved').notNull().default(0),
     sortOrder: integer('sort_order').notNull().default(0),
     createdAt: timestamp('created_at', tz).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', tz)
@@ -175,6 +181,10 @@ export const ticketTypes = pgTable(
     check('ticket_types_currency_check', sql`${t.currency} ~ '^[A-Z]{3}$'`),
     check('ticket_types_quantity_check', sql`${t.quantity} >= 0`),
     check('ticket_types_sold_check', sql`${t.sold} >= 0 and ${t.sold} <= ${t.quantity}`),
+    check(
+      'ticket_types_reserved_check',
+      sql`${t.reserved} >= 0 and ${t.sold} + ${t.reserved} <= ${t.quantity}`,
+    ),
   ],
 );
 export type TicketType = typeof ticketTypes.$inferSelect;

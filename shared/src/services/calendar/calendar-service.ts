@@ -38,6 +38,7 @@ import { purgePageCache } from '../../infrastructure/page-cache.ts';
 import { type BookingPolicy, bookingPolicyOf } from './booking-policy.ts';
 import { buildEvent, emitEntryActivity, entryUrl, eventTombstone } from './entry-activities.ts';
 import { newTicketCode, normalizeTicketCode } from './ticket-codes.ts';
+import { createTicketReservations } from './ticket-reservations.ts';
 import { addLocalWeeks, endOfLocal, localDate } from './zoned-time.ts';
 
 export { newTicketCode } from './ticket-codes.ts';
@@ -115,7 +116,7 @@ export function createCalendarService(deps: CalendarServiceDeps): CalendarServic
 
   const ticketsLeft = sql<
     number | null
-  >`(select sum(${ticketTypes.quantity} - ${ticketTypes.sold})::int from ${ticketTypes} where ${ticketTypes.entryId} = ${calendarEntries.id})`;
+  >`(select sum(${ticketTypes.quantity} - ${ticketTypes.sold} - ${ticketTypes.reserved})::int from ${ticketTypes} where ${ticketTypes.entryId} = ${calendarEntries.id})`;
   const fromPrice = sql<
     number | null
   >`(select min(${ticketTypes.pricePence})::int from ${ticketTypes} where ${ticketTypes.entryId} = ${calendarEntries.id})`;
@@ -220,7 +221,7 @@ export function createCalendarService(deps: CalendarServiceDeps): CalendarServic
       .orderBy(asc(ticketTypes.sortOrder), asc(ticketTypes.id));
     return rows.map(({ entry: e, calendar }) => {
       const own = types.filter((t) => t.entryId === e.id);
-      const ticketsRemaining = own.reduce((n, t) => n + (t.quantity - t.sold), 0);
+      const ticketsRemaining = own.reduce((n, t) => n + (t.quantity - t.sold - t.reserved), 0);
       return freeze(CalendarEntryDto, {
         id: e.id,
         slug: e.slug,
@@ -265,7 +266,7 @@ export function createCalendarService(deps: CalendarServiceDeps): CalendarServic
       currency: t.currency,
       quantity: t.quantity,
       sold: t.sold,
-      remaining: Math.max(0, t.quantity - t.sold),
+      remaining: Math.max(0, t.quantity - t.sold - t.reserved),
     });
 
   // ---- purging ---------------------------------------------------------------------------
@@ -453,6 +454,9 @@ export function createCalendarService(deps: CalendarServiceDeps): CalendarServic
   };
 
   const service: CalendarService = {
+    // Places held for unpaid cart orders (ticket-reservations.ts, owned by the cart).
+    ...createTicketReservations({ db, now }),
+
     async listUpcomingForContainer(container, limit) {
       const rows = await selectSummaries()
         .where(
@@ -714,7 +718,7 @@ export function createCalendarService(deps: CalendarServiceDeps): CalendarServic
             .where(
               and(
                 eq(ticketTypes.id, item.ticketTypeId),
-                sql`${ticketTypes.sold} + ${inserted.length} <= ${ticketTypes.quantity}`,
+                sql`${ticketTypes.sold} + ${ticketTypes.reserved} + ${inserted.length} <= ${ticketTypes.quantity}`,
               ),
             )
             .returning({ id: ticketTypes.id });

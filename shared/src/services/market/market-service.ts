@@ -3,6 +3,7 @@ import { freezeAll, MarketDto, ProductDto } from '../../contracts/dtos.ts';
 import type { MarketService } from '../../contracts/protocols.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { markets, products } from '../../db/schema/index.ts';
+import { createProductStock } from './stock.ts';
 
 export interface MarketServiceDeps {
   db: DatabaseHandle;
@@ -11,6 +12,9 @@ export interface MarketServiceDeps {
 /** Market reads over the shared schema (scraping and market pages arrive with their issue). */
 export function createMarketService({ db }: MarketServiceDeps): MarketService {
   return {
+    // Stock held for unpaid cart orders (stock.ts, owned by the cart issue).
+    ...createProductStock({ db }),
+
     async listMarkets() {
       const rows = await db.db
         .select({
