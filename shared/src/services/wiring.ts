@@ -25,7 +25,7 @@ export function defaultServices(deps: ServiceDeps): ServiceRegistry {
   const federation = createFederationService({ db, config });
   return createRegistry({
     blog: createBlogService({ db, cache, config, federation, log }),
-    market: createMarketService({ db }),
+    market: createMarketService({ db, cache, config, federation, log }),
     cart: createCartService({ db, cache, currency: config.site.currency }),
     calendar: createCalendarService({ db }),
     account: createAccountService({ db }),
