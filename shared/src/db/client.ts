@@ -102,7 +102,10 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   const { drizzle } = await import('drizzle-orm/pglite');
   if (options.dataDir) mkdirSync(dirname(options.dataDir), { recursive: true });
   const releaseLock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
-  const client = new PGlite({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { unaccent } });
+  const client = new PGlite({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    extensions: { unaccent },
+  });
   try {
     await client.waitReady;
   } catch (err) {

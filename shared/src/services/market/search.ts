@@ -81,13 +81,14 @@ export function normalizeQuery(typed: string): string {
  */
 export async function refreshSearch(db: DatabaseLike, setup: SearchSetup, where: SQL): Promise<void> {
   const cfg = setup.config;
+  // No alias on the updated table: `where` names its columns as "products".<column>.
   await db.execute(sql`
-    update products p set search =
-      setweight(to_tsvector(${cfg}, p.name), 'A') ||
+    update products set search =
+      setweight(to_tsvector(${cfg}, products.name), 'A') ||
       setweight(to_tsvector(${cfg},
-        coalesce((select c.name from categories c where c.id = p.category_id), '') || ' ' ||
-        coalesce((select s.name from suppliers s where s.id = p.supplier_id), '')), 'B') ||
-      setweight(to_tsvector(${cfg}, coalesce(p.description, '')), 'C')
+        coalesce((select c.name from categories c where c.id = products.category_id), '') || ' ' ||
+        coalesce((select s.name from suppliers s where s.id = products.supplier_id), '')), 'B') ||
+      setweight(to_tsvector(${cfg}, coalesce(products.description, '')), 'C')
     where ${where}`);
 }
 
