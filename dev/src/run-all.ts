@@ -9,6 +9,7 @@ import { APP_NAMES } from '@rose-ash/shared/config/index.ts';
 import { seedDemoContent } from '@rose-ash/shared/dev/seed.ts';
 import { createLoggerOptions } from '@rose-ash/shared/infrastructure/logger.ts';
 import { loadConfigOrExit, openResources } from '@rose-ash/shared/infrastructure/server.ts';
+import { startSupplierSite } from '@rose-ash/shared/testing/supplier-site.ts';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -34,11 +35,26 @@ logger.info(
 const seeded = await seedDemoContent(db.db, config);
 if (seeded) logger.info('demo content seeded');
 
+// The market's demo supplier: a local shop website its `orchard-lane` scraper reads
+// (market.scrapers in app-config.yaml), so "Run now" in the market's /admin/scrapes has
+// something to scrape without the internet.
+const SUPPLIER_SITE_PORT = 8010;
+const supplierSite = await startSupplierSite({
+  fixturesDir: join(import.meta.dirname, '../../market/test/fixtures/supplier-site'),
+  port: SUPPLIER_SITE_PORT,
+  host: 'localhost',
+  latencyMs: 100,
+}).catch((err: unknown) => {
+  logger.warn({ err }, `the demo supplier site could not start on port ${SUPPLIER_SITE_PORT}`);
+  return null;
+});
+
 const apps: FastifyInstance[] = [];
 closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'stopping after an error');
   else logger.info({ signal }, 'stopping');
   await Promise.allSettled(apps.map((a) => a.close()));
+  await supplierSite?.close();
   await Promise.allSettled([db.close(), cache.close()]);
 });
 
@@ -51,5 +67,6 @@ for (const name of APP_NAMES) {
 
 process.stdout.write(
   `\nRose Ash is running:\n${APP_NAMES.map((n) => `  ${n.padEnd(11)} ${config.apps[n].publicUrl}/`).join('\n')}\n` +
+    `${supplierSite ? `  demo supplier ${supplierSite.url}/catalogue/ (scrape it from ${config.apps.market.publicUrl}/admin/scrapes)\n` : ''}` +
     `Admins: ${config.admins.join(', ') || '(set ADMIN_EMAILS)'}\nPress Ctrl-C to stop.\n\n`,
 );

@@ -19,6 +19,7 @@ import {
   ticketTypes,
   users,
 } from '../db/schema/index.ts';
+import { seedMarketDemo } from './seed-market.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -173,6 +174,7 @@ export async function seedDemoContent(db: Database, config: AppConfig): Promise<
         .returning();
       await tx.insert(productsMarkets).values({ productId: product!.id, marketId: market!.id });
     }
+    await seedMarketDemo(tx, config);
 
     const [calendar] = await tx
       .insert(calendars)
