@@ -107,6 +107,8 @@ describe('product page', () => {
     expect(res.body).toContain('Hill Farm');
     const cart = t.config.apps.cart.publicUrl;
     expect(res.body).toContain(`<form class="add-to-cart" method="post" action="${cart}/add">`);
+    // The cart checks the Origin of the post, which a no-referrer policy would blank.
+    expect(res.body).toContain('<meta name="referrer" content="strict-origin-when-cross-origin">');
     const product = seeded.products.find((p) => p.slug === slug);
     expect(res.body).toContain(`name="sku" value="${product?.sku}"`);
     expect(res.body).toContain(`name="return_to" value="${t.config.apps.market.publicUrl}/p/${slug}/"`);
