@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { runComposedPageBench } from './composed-page/index.ts';
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '20' },
@@ -17,6 +18,13 @@ const duration = Number(values.duration);
 const connections = Number(values.connections);
 const sameThread = values['same-thread'];
 const out = (line: string) => process.stdout.write(`${line}\n`);
+
+// `pnpm bench market-search`: the market's search benchmark (bench/market-search/).
+if (positionals[0] === 'market-search') {
+  const { runMarketSearch } = await import('./market-search/report.ts');
+  process.exitCode = await runMarketSearch({ ...process.env }, { duration, connections }, out);
+  process.exit();
+}
 
 out(
   `bench/composed-page: ${duration}s per target, ${connections} connections, load generator ${sameThread ? 'on the apps thread' : 'in a worker thread'}`,

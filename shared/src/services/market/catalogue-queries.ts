@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { ProductSortDto } from '../../contracts/dtos.ts';
 import type { DatabaseLike } from '../../db/client.ts';
-import { categories, markets, products, productsMarkets, suppliers } from '../../db/schema/index.ts';
+import { categories, markets, marketsSuppliers, products, suppliers } from '../../db/schema/index.ts';
 import { buildTsquery, headline, type SearchSetup } from './search.ts';
 
 export interface ProductSummary {
@@ -65,12 +65,26 @@ function toSummary(r: SummaryRow): ProductSummary {
   };
 }
 
-/** Products a market carries (by its id). */
-const inMarket = (marketId: number) =>
-  sql`exists (select 1 from ${productsMarkets} pm where pm.product_id = ${products.id} and pm.market_id = ${marketId})`;
+/**
+ * Products a market carries: those of the suppliers it carries, given as their ids (read first,
+ * with `marketSupplierIds`). A constant list lets the planner take the text index's few rows and
+ * filter them, rather than re-scanning the index once per supplier.
+ */
+const inMarket = (supplierIds: readonly number[]) =>
+  supplierIds.length ? inArray(products.supplierId, [...supplierIds]) : sql`false`;
+
+/** The suppliers a market carries. */
+export async function marketSupplierIds(db: DatabaseLike, marketId: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: marketsSuppliers.supplierId })
+    .from(marketsSuppliers)
+    .where(eq(marketsSuppliers.marketId, marketId));
+  return rows.map((r) => r.id);
+}
 
 export interface ListOptions {
-  marketId?: number;
+  /** The market's suppliers (`marketSupplierIds`); absent: every market. */
+  supplierIds?: readonly number[];
   categoryId?: number;
   q?: string;
   sort?: ProductSortDto;
@@ -87,7 +101,7 @@ export async function listProducts(db: DatabaseLike, setup: SearchSetup, options
   const nothing = options.q?.trim() && !tsquery ? sql`false` : undefined;
   const base = [
     eq(products.isActive, true),
-    options.marketId ? inMarket(options.marketId) : undefined,
+    options.supplierIds ? inMarket(options.supplierIds) : undefined,
     match,
     nothing,
   ];
@@ -167,9 +181,9 @@ export async function getProductBySlug(db: DatabaseLike, slug: string) {
   if (!row) return null;
   const marketRows = await db
     .select({ slug: markets.slug, name: markets.name })
-    .from(productsMarkets)
-    .innerJoin(markets, eq(markets.id, productsMarkets.marketId))
-    .where(eq(productsMarkets.productId, row.product.id))
+    .from(marketsSuppliers)
+    .innerJoin(markets, eq(markets.id, marketsSuppliers.marketId))
+    .where(eq(marketsSuppliers.supplierId, row.product.supplierId))
     .orderBy(asc(markets.sortOrder), asc(markets.name));
   const p = row.product;
   return {
@@ -216,7 +230,7 @@ export async function listRelated(db: DatabaseLike, productId: number, limit: nu
 /** Cards for SKUs (in the order asked; an active product wins a shared SKU) or a market's first products. */
 export async function productCards(
   db: DatabaseLike,
-  query: { skus: readonly string[] } | { marketId: number; limit: number },
+  query: { skus: readonly string[] } | { supplierIds: readonly number[]; limit: number },
 ) {
   const select = () =>
     db
@@ -236,7 +250,7 @@ export async function productCards(
       .filter((p): p is ProductSummary => p !== undefined);
   }
   const found = await select()
-    .where(and(eq(products.isActive, true), inMarket(query.marketId)))
+    .where(and(eq(products.isActive, true), inMarket(query.supplierIds)))
     .orderBy(asc(sql`lower(${products.name})`), asc(products.id))
     .limit(query.limit);
   return found.map((r) => toSummary(r as SummaryRow));
@@ -250,9 +264,9 @@ export async function sitemapEntries(db: DatabaseLike) {
       .orderBy(asc(markets.sortOrder), asc(markets.name)),
     db
       .selectDistinct({ market: markets.slug, category: categories.slug })
-      .from(productsMarkets)
-      .innerJoin(markets, eq(markets.id, productsMarkets.marketId))
-      .innerJoin(products, eq(products.id, productsMarkets.productId))
+      .from(marketsSuppliers)
+      .innerJoin(markets, eq(markets.id, marketsSuppliers.marketId))
+      .innerJoin(products, eq(products.supplierId, marketsSuppliers.supplierId))
       .innerJoin(categories, eq(categories.id, products.categoryId))
       .where(eq(products.isActive, true))
       .orderBy(asc(markets.slug), asc(categories.slug)),

@@ -31,6 +31,7 @@ import {
   getProductBySlug,
   listProducts,
   listRelated,
+  marketSupplierIds,
   productCards,
   sitemapEntries,
 } from './catalogue-queries.ts';
@@ -171,7 +172,7 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
       }
       const result = await listProducts(db.db, await setup(), {
         perPage,
-        ...(mId ? { marketId: mId } : {}),
+        ...(mId ? { supplierIds: await marketSupplierIds(db.db, mId) } : {}),
         ...(cId ? { categoryId: cId } : {}),
         ...(q ? { q } : {}),
         ...(sort ? { sort } : {}),
@@ -194,7 +195,10 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
         return freezeAll(ProductSummaryDto, await productCards(db.db, { skus: query.skus }));
       const id = await marketId(query.marketSlug);
       if (id === null) return Object.freeze([]);
-      return freezeAll(ProductSummaryDto, await productCards(db.db, { marketId: id, limit: query.limit }));
+      return freezeAll(
+        ProductSummaryDto,
+        await productCards(db.db, { supplierIds: await marketSupplierIds(db.db, id), limit: query.limit }),
+      );
     },
 
     async listSitemapEntries() {

@@ -103,3 +103,8 @@ export async function rows<T>(db: DatabaseLike, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }
+
+/** Refreshes every product's search document (demo seeds, benchmarks, a repair after bulk SQL). */
+export async function refreshAllSearch(db: DatabaseLike): Promise<void> {
+  await refreshSearch(db, await probeSearch(db), sql`true`);
+}
