@@ -257,6 +257,17 @@ describe('scraping a supplier', () => {
     expect((await productBySku('OL-001')).announcedAt).not.toBeNull();
   });
 
+  it('runs as the market.scrape job, and the schedule queues one per supplier', async () => {
+    const result = await t.app.jobs.runNow('market.scrape', {
+      supplier: 'orchard-lane',
+      trigger: 'schedule',
+    });
+    expect(result).toMatchObject({ status: 'succeeded' });
+    const [latest] = await t.app.services.market.listScrapeRuns({ limit: 1 });
+    expect(latest).toMatchObject({ trigger: 'schedule', unchanged: 11, created: 0 });
+    expect(await t.app.jobs.runNow('market.scrape-all', {})).toEqual({ queued: ['orchard-lane'] });
+  });
+
   it('lists the runs on /admin/scrapes for admins only', async () => {
     const anonymous = await page('/admin/scrapes');
     expect(anonymous.statusCode).not.toBe(200);
