@@ -1,8 +1,11 @@
 /** The scraper's small parts: prices as suppliers write them, stock text, image types by content. */
+import { join } from 'node:path';
+import { startSupplierSite } from '@rose-ash/shared/testing/supplier-site.ts';
 import { describe, expect, it } from 'vitest';
 import { formatProgress, formatSummary } from '../src/commands/scrape-output.ts';
 import { sniffImage } from '../src/services/scraper/image-store.ts';
 import { parseListing, parsePrice, parseStock } from '../src/services/scraper/listing-parser.ts';
+import { createPoliteClient, DisallowedError } from '../src/services/scraper/polite-client.ts';
 
 describe('parsePrice', () => {
   it.each([
@@ -123,5 +126,46 @@ describe('scrape command output', () => {
         '  created 3 · updated 1 · unchanged 6 · deactivated 0 · failed 1\n' +
         '  - X: the price does not parse: “POA” <https://shop.example/>',
     );
+  });
+});
+
+describe('the polite client', () => {
+  const fixturesDir = join(import.meta.dirname, 'fixtures/supplier-site');
+  const client = (concurrency: number) =>
+    createPoliteClient({ userAgent: 'T/1', delayMs: 0, concurrency, timeoutMs: 2_000, retries: 0 });
+
+  it('never has more than its concurrency in flight at one host', async () => {
+    const site = await startSupplierSite({ fixturesDir, latencyMs: 20 });
+    try {
+      const one = client(1);
+      const images = ['ol-001', 'ol-002', 'ol-003', 'ol-004', 'ol-005'].map(
+        (n) => `${site.url}/images/${n}.png`,
+      );
+      await Promise.all(images.map((url) => one.get(url, 100_000)));
+      expect(site.maxInFlight).toBe(1);
+      site.resetLog();
+      const two = client(2);
+      await Promise.all(images.map((url) => two.get(url, 100_000)));
+      expect(site.maxInFlight).toBe(2);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('follows redirects itself, asking robots.txt at every hop, and caps bodies', async () => {
+    const site = await startSupplierSite({ fixturesDir, latencyMs: 0 });
+    try {
+      site.redirect('/moved/', '/catalogue/');
+      site.redirect('/sneaky/', '/private/ol-006.png');
+      const c = client(1);
+      const moved = await c.get(`${site.url}/moved/`, 1_000_000);
+      expect(moved.url).toBe(`${site.url}/catalogue/`);
+      expect(moved.body.toString()).toContain('Beetroot');
+      await expect(c.get(`${site.url}/sneaky/`, 1_000_000)).rejects.toBeInstanceOf(DisallowedError);
+      expect(site.requests.some((r) => r.path.startsWith('/private/'))).toBe(false);
+      await expect(c.get(`${site.url}/catalogue/`, 100)).rejects.toThrow(/larger than 100 bytes/);
+    } finally {
+      await site.close();
+    }
   });
 });

@@ -29,6 +29,8 @@ export interface SupplierSite {
   /** A page's text, to edit: `site.setPage(p, site.page(p).replace('£1.80', '£1.95'))`. */
   page(path: string): string;
   setPage(path: string, html: string): void;
+  /** Answers `from` with a 301 to `to`. */
+  redirect(from: string, to: string): void;
   /** Answers every request (or the next `times`) with `status` until `recover()`. */
   failWith(status: number, times?: number): void;
   recover(): void;
@@ -72,6 +74,7 @@ export async function startSupplierSite(options: {
   let inFlight = 0;
   let maxInFlight = 0;
   let failing: { status: number; left: number } | null = null;
+  const redirects = new Map<string, string>();
   const latency = options.latencyMs ?? 15;
 
   const server: Server = createServer((req, res) => {
@@ -89,6 +92,16 @@ export async function startSupplierSite(options: {
     if (failing && failing.left > 0) {
       failing.left -= 1;
       finish(failing.status, 'Internal Server Error');
+      return;
+    }
+    const target = redirects.get(path);
+    if (target) {
+      requests.push({ path, userAgent: String(req.headers['user-agent'] ?? ''), status: 301 });
+      setTimeout(() => {
+        inFlight -= 1;
+        res.writeHead(301, { location: target, 'content-length': 0 });
+        res.end();
+      }, latency);
       return;
     }
     const file = files.get(path);
@@ -118,6 +131,9 @@ export async function startSupplierSite(options: {
     },
     setPage(path, html) {
       files.set(path, Buffer.from(html));
+    },
+    redirect(from, to) {
+      redirects.set(from, to);
     },
     failWith(status, times = Number.POSITIVE_INFINITY) {
       failing = { status, left: times };

@@ -54,6 +54,8 @@ export interface FetchedBody {
   status: number;
   contentType: string;
   body: Buffer;
+  /** Set on a redirect (which `get` follows). */
+  location?: string;
 }
 
 /** At most `concurrency` at once, starts spaced by `delayMs`. */
@@ -90,6 +92,9 @@ class HostGate {
 }
 
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Redirects followed for one request. */
+const MAX_REDIRECTS = 5;
 const MAX_BACKOFF_MS = 30_000;
 /** Robots files larger than this are cut (Google reads 500 KiB). */
 const ROBOTS_MAX_BYTES = 500 * 1024;
@@ -125,7 +130,8 @@ export function createPoliteClient(options: PoliteClientOptions): PoliteClient {
       try {
         res = await doFetch(url, {
           headers: { 'user-agent': options.userAgent, accept },
-          redirect: 'follow',
+          // Followed by `get`, so robots.txt and the host's gate apply to every hop.
+          redirect: 'manual',
           signal: AbortSignal.timeout(options.timeoutMs),
         });
       } catch (err) {
@@ -134,6 +140,11 @@ export function createPoliteClient(options: PoliteClientOptions): PoliteClient {
             ? `timed out after ${options.timeoutMs} ms`
             : (err as Error).message;
         throw new RetryableError(url.href, reason, null);
+      }
+      const location = res.headers.get('location');
+      if (REDIRECTS.has(res.status) && location) {
+        await res.body?.cancel();
+        return { url: url.href, status: res.status, contentType: '', body: Buffer.alloc(0), location };
       }
       if (RETRYABLE.has(res.status)) {
         await res.body?.cancel();
@@ -210,16 +221,22 @@ export function createPoliteClient(options: PoliteClientOptions): PoliteClient {
   return {
     isAllowed,
     async get(raw, maxBytes, accept = 'text/html,application/xhtml+xml') {
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        throw new FetchError(raw, 'not a URL');
+      let next = raw;
+      for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+        let url: URL;
+        try {
+          url = new URL(next);
+        } catch {
+          throw new FetchError(next, 'not a URL');
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+          throw new FetchError(next, 'not an http(s) URL');
+        if (!(await isAllowed(url.href))) throw new DisallowedError(url.href);
+        const res = await withRetries(url, maxBytes, accept);
+        if (!res.location) return res;
+        next = new URL(res.location, url).href;
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        throw new FetchError(raw, 'not an http(s) URL');
-      if (!(await isAllowed(url.href))) throw new DisallowedError(url.href);
-      return withRetries(url, maxBytes, accept);
+      throw new FetchError(raw, `more than ${MAX_REDIRECTS} redirects`);
     },
   };
 }
