@@ -3,7 +3,7 @@ import { IdParams } from '@rose-ash/shared/contracts/http.ts';
 import type { RoutePlugin } from '@rose-ash/shared/infrastructure/contracts.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
 import { requireAdmin } from '@rose-ash/shared/infrastructure/sessions.ts';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
 /** Checkboxes arrive as one value or several; none checked sends nothing. */
@@ -94,19 +94,18 @@ const adminRoutes: RoutePlugin = async (app) => {
     },
   );
 
-  const save =
-    (id: number | null) => async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
-      const { _csrf, ...input } = request.body as z.infer<typeof MarketForm>;
-      const result = await market.saveMarket(id, input);
-      if (result.ok) return reply.redirect(`/admin/markets/${result.market.id}?saved=1`, 303);
-      if (result.reason === 'not-found') throw new AppError('MARKET_NOT_FOUND');
-      return reply.code(409).view('admin/market-form.njk', {
-        ...(await formContext(request, id)),
-        values: request.body,
-        errors: { slug: result.message },
-        error: result.message,
-      });
-    };
+  const save = (id: number | null) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const { _csrf, ...input } = request.body as z.infer<typeof MarketForm>;
+    const result = await market.saveMarket(id, input);
+    if (result.ok) return reply.redirect(`/admin/markets/${result.market.id}?saved=1`, 303);
+    if (result.reason === 'not-found') throw new AppError('MARKET_NOT_FOUND');
+    return reply.code(409).view('admin/market-form.njk', {
+      ...(await formContext(request, id)),
+      values: request.body,
+      errors: { slug: result.message },
+      error: result.message,
+    });
+  };
 
   app.post(
     '/admin/markets',
