@@ -570,11 +570,18 @@ CREATE TABLE "markets" (
 	"name" text NOT NULL,
 	"description" text,
 	"location" text,
+	"opening_times" text,
 	"image_url" text,
 	"sort_order" integer DEFAULT 0 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "markets_slug_key" UNIQUE("slug")
+);
+
+CREATE TABLE "markets_suppliers" (
+	"market_id" integer NOT NULL,
+	"supplier_id" integer NOT NULL,
+	CONSTRAINT "markets_suppliers_pkey" PRIMARY KEY("market_id","supplier_id")
 );
 
 CREATE TABLE "price_history" (
@@ -609,7 +616,7 @@ CREATE TABLE "products" (
 	"announced_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"search" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('english', coalesce("name", '')), 'A') || setweight(to_tsvector('english', coalesce("description", '')), 'B')) STORED NOT NULL,
+	"search" "tsvector" DEFAULT ''::tsvector NOT NULL,
 	CONSTRAINT "products_supplier_id_sku_key" UNIQUE("supplier_id","sku"),
 	CONSTRAINT "products_slug_key" UNIQUE("slug"),
 	CONSTRAINT "products_price_pence_check" CHECK ("products"."price_pence" >= 0),
@@ -627,6 +634,7 @@ CREATE TABLE "scrape_runs" (
 	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "scrape_runs_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
 	"supplier_id" integer NOT NULL,
 	"status" text DEFAULT 'running' NOT NULL,
+	"trigger" text DEFAULT 'command' NOT NULL,
 	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"finished_at" timestamp with time zone,
 	"complete" boolean DEFAULT false NOT NULL,
@@ -637,6 +645,7 @@ CREATE TABLE "scrape_runs" (
 	"failed" integer DEFAULT 0 NOT NULL,
 	"errors" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	CONSTRAINT "scrape_runs_status_check" CHECK ("scrape_runs"."status" in ('running', 'succeeded', 'failed')),
+	CONSTRAINT "scrape_runs_trigger_check" CHECK ("scrape_runs"."trigger" in ('schedule', 'admin', 'command')),
 	CONSTRAINT "scrape_runs_counts_check" CHECK ("scrape_runs"."created" >= 0 and "scrape_runs"."updated" >= 0 and "scrape_runs"."unchanged" >= 0 and "scrape_runs"."deactivated" >= 0 and "scrape_runs"."failed" >= 0)
 );
 
@@ -752,6 +761,8 @@ ALTER TABLE "bookings" ADD CONSTRAINT "bookings_user_id_users_id_fk" FOREIGN KEY
 ALTER TABLE "calendar_entries" ADD CONSTRAINT "calendar_entries_calendar_id_calendars_id_fk" FOREIGN KEY ("calendar_id") REFERENCES "public"."calendars"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "ticket_types" ADD CONSTRAINT "ticket_types_entry_id_calendar_entries_id_fk" FOREIGN KEY ("entry_id") REFERENCES "public"."calendar_entries"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "categories" ADD CONSTRAINT "categories_parent_id_categories_id_fk" FOREIGN KEY ("parent_id") REFERENCES "public"."categories"("id") ON DELETE set null ON UPDATE no action;
+ALTER TABLE "markets_suppliers" ADD CONSTRAINT "markets_suppliers_market_id_markets_id_fk" FOREIGN KEY ("market_id") REFERENCES "public"."markets"("id") ON DELETE cascade ON UPDATE no action;
+ALTER TABLE "markets_suppliers" ADD CONSTRAINT "markets_suppliers_supplier_id_suppliers_id_fk" FOREIGN KEY ("supplier_id") REFERENCES "public"."suppliers"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "price_history" ADD CONSTRAINT "price_history_product_id_products_id_fk" FOREIGN KEY ("product_id") REFERENCES "public"."products"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "price_history" ADD CONSTRAINT "price_history_scrape_run_id_scrape_runs_id_fk" FOREIGN KEY ("scrape_run_id") REFERENCES "public"."scrape_runs"("id") ON DELETE set null ON UPDATE no action;
 ALTER TABLE "products" ADD CONSTRAINT "products_supplier_id_suppliers_id_fk" FOREIGN KEY ("supplier_id") REFERENCES "public"."suppliers"("id") ON DELETE restrict ON UPDATE no action;
@@ -813,6 +824,7 @@ CREATE INDEX "calendar_entries_starts_at_idx" ON "calendar_entries" USING btree 
 CREATE INDEX "calendars_container_idx" ON "calendars" USING btree ("container_type","container_id");
 CREATE INDEX "ticket_types_entry_id_idx" ON "ticket_types" USING btree ("entry_id");
 CREATE INDEX "categories_parent_id_idx" ON "categories" USING btree ("parent_id");
+CREATE INDEX "markets_suppliers_supplier_id_idx" ON "markets_suppliers" USING btree ("supplier_id");
 CREATE INDEX "price_history_product_id_recorded_at_idx" ON "price_history" USING btree ("product_id","recorded_at");
 CREATE INDEX "price_history_scrape_run_id_idx" ON "price_history" USING btree ("scrape_run_id");
 CREATE INDEX "products_sku_idx" ON "products" USING btree ("sku");

@@ -19,15 +19,24 @@ const { values, positionals } = parseArgs({
 });
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const which = positionals[0] ?? 'composed-page';
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+
+// `pnpm bench market-search`: the market's search benchmark (bench/market-search/).
+if (which === 'market-search') {
+  const { runMarketSearch } = await import('./market-search/report.ts');
+  process.exitCode = await runMarketSearch({ ...process.env }, { duration, connections }, out);
+  process.exit();
+}
 if (which !== 'composed-page') {
-  process.stderr.write(`unknown benchmark ${which}; known: composed-page\n`);
+  process.stderr.write(`unknown benchmark ${which}; known: composed-page, market-search\n`);
   process.exit(2);
 }
 
 const r = await runComposedPageBench(
   {
-    duration: Number(values.duration),
-    connections: Number(values.connections),
+    duration,
+    connections,
     rounds: Number(values.rounds),
   },
   out,

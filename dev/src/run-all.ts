@@ -10,6 +10,7 @@ import { seedDemoContent } from '@rose-ash/shared/dev/seed.ts';
 import { createLoggerOptions } from '@rose-ash/shared/infrastructure/logger.ts';
 import { loadConfigOrExit, openResources } from '@rose-ash/shared/infrastructure/server.ts';
 import { startSumUpStub } from '@rose-ash/shared/testing/sumup-stub.ts';
+import { startSupplierSite } from '@rose-ash/shared/testing/supplier-site.ts';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -48,11 +49,26 @@ logger.info(
 const seeded = await seedDemoContent(db.db, config);
 if (seeded) logger.info('demo content seeded');
 
+// The market's demo supplier: a local shop website its `orchard-lane` scraper reads
+// (market.scrapers in app-config.yaml), so "Run now" in the market's /admin/scrapes has
+// something to scrape without the internet.
+const SUPPLIER_SITE_PORT = 8010;
+const supplierSite = await startSupplierSite({
+  fixturesDir: join(import.meta.dirname, '../../market/test/fixtures/supplier-site'),
+  port: SUPPLIER_SITE_PORT,
+  host: 'localhost',
+  latencyMs: 100,
+}).catch((err: unknown) => {
+  logger.warn({ err }, `the demo supplier site could not start on port ${SUPPLIER_SITE_PORT}`);
+  return null;
+});
+
 const apps: FastifyInstance[] = [];
 const grace = closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'stopping after an error');
   else logger.info({ signal }, 'stopping');
   await Promise.allSettled(apps.map((a) => a.close()));
+  await supplierSite?.close();
   await Promise.allSettled([db.close(), cache.close(), sumupStub?.close()]);
 });
 
@@ -77,6 +93,7 @@ for (const name of APP_NAMES) {
 
 process.stdout.write(
   `\nRose Ash is running:\n${APP_NAMES.map((n) => `  ${n.padEnd(11)} ${config.apps[n].publicUrl}/`).join('\n')}\n` +
+    `${supplierSite ? `  demo supplier ${supplierSite.url}/catalogue/ (scrape it from ${config.apps.market.publicUrl}/admin/scrapes)\n` : ''}` +
     `Admins: ${config.admins.join(', ') || '(set ADMIN_EMAILS)'}\n` +
     (sumupStub ? `Payments: SumUp stub at ${sumupStub.url} (test payments, no money moves)\n` : '') +
     'Press Ctrl-C to stop.\n\n',

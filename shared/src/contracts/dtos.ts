@@ -292,6 +292,8 @@ export const MarketDto = z
     description: z.string().nullable(),
     location: z.string().nullable(),
     imageUrl: z.string().nullable(),
+    /** Free text, one line per day or season. */
+    openingTimes: z.string().nullable(),
   })
   .readonly();
 export type MarketDto = z.infer<typeof MarketDto>;
@@ -312,6 +314,215 @@ export const ProductDto = z
   })
   .readonly();
 export type ProductDto = z.infer<typeof ProductDto>;
+
+/** How a product listing is ordered; `relevance` needs a search query (else it is by name). */
+export const PRODUCT_SORTS = ['relevance', 'name', 'price-asc', 'price-desc', 'newest'] as const;
+export const ProductSortDto = z.enum(PRODUCT_SORTS);
+export type ProductSortDto = z.infer<typeof ProductSortDto>;
+
+export const CategoryDto = z.object({ id, slug: z.string(), name: z.string() }).readonly();
+export type CategoryDto = z.infer<typeof CategoryDto>;
+
+/** A category with how many products of the current listing (search included) are in it. */
+export const CategoryCountDto = z
+  .object({ slug: z.string(), name: z.string(), count: z.number().int().nonnegative() })
+  .readonly();
+export type CategoryCountDto = z.infer<typeof CategoryCountDto>;
+
+/** A product as listings, search results and product cards show it. */
+export const ProductSummaryDto = z
+  .object({
+    id,
+    sku: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    pricePence: z.number().int().nonnegative(),
+    currency: z.string(),
+    unit: z.string().nullable(),
+    imageUrl: z.string().nullable(),
+    /** null = stock not tracked. */
+    stockQuantity: z.number().int().nullable(),
+    isActive: z.boolean(),
+    supplierName: z.string(),
+    category: z.object({ slug: z.string(), name: z.string() }).readonly().nullable(),
+    /** HTML: the name escaped, search matches in <mark> (search results only). */
+    nameHtml: z.string().nullable(),
+    /** HTML: a stretch of the description escaped, matches in <mark> (search results only). */
+    snippetHtml: z.string().nullable(),
+  })
+  .readonly();
+export type ProductSummaryDto = z.infer<typeof ProductSummaryDto>;
+
+export const ProductListingDto = z
+  .object({
+    items: z.array(ProductSummaryDto).readonly(),
+    page: z.number().int().positive(),
+    pages: z.number().int().positive(),
+    total: z.number().int().nonnegative(),
+    /** Counts per category of the listing without its category filter, in display order. */
+    categories: z.array(CategoryCountDto).readonly(),
+    /** The order applied (`relevance` falls back to `name` without a query). */
+    sort: ProductSortDto,
+    /** False when there was no query, or it had no searchable words (punctuation, stop words). */
+    searched: z.boolean(),
+  })
+  .readonly();
+export type ProductListingDto = z.infer<typeof ProductListingDto>;
+
+/** Everything the product page shows, whether or not the product is still for sale. */
+export const ProductDetailDto = z
+  .object({
+    id,
+    sku: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    pricePence: z.number().int().nonnegative(),
+    currency: z.string(),
+    unit: z.string().nullable(),
+    imageUrl: z.string().nullable(),
+    images: z.array(z.string()).readonly(),
+    stockQuantity: z.number().int().nullable(),
+    isActive: z.boolean(),
+    supplier: z.object({ slug: z.string(), name: z.string(), website: z.string().nullable() }).readonly(),
+    category: CategoryDto.nullable(),
+    markets: z.array(z.object({ slug: z.string(), name: z.string() }).readonly()).readonly(),
+    firstSeenAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .readonly();
+export type ProductDetailDto = z.infer<typeof ProductDetailDto>;
+
+export const SitemapEntriesDto = z
+  .object({
+    markets: z.array(z.object({ slug: z.string(), updatedAt: z.date() }).readonly()).readonly(),
+    categories: z.array(z.object({ market: z.string(), category: z.string() }).readonly()).readonly(),
+    products: z.array(z.object({ slug: z.string(), updatedAt: z.date() }).readonly()).readonly(),
+  })
+  .readonly();
+export type SitemapEntriesDto = z.infer<typeof SitemapEntriesDto>;
+
+export const SupplierDto = z
+  .object({ id, slug: z.string(), name: z.string(), website: z.string().nullable(), isActive: z.boolean() })
+  .readonly();
+export type SupplierDto = z.infer<typeof SupplierDto>;
+
+/** A market as its admin form edits it. */
+export const MarketAdminDto = z
+  .object({
+    id,
+    slug: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    location: z.string().nullable(),
+    openingTimes: z.string().nullable(),
+    sortOrder: z.number().int(),
+    supplierIds: z.array(id).readonly(),
+    productCount: z.number().int().nonnegative(),
+  })
+  .readonly();
+export type MarketAdminDto = z.infer<typeof MarketAdminDto>;
+
+/** Market slugs that would shadow the app's own paths. */
+export const RESERVED_MARKET_SLUGS = [
+  'admin',
+  'ap',
+  'api',
+  'auth',
+  'c',
+  'healthz',
+  'internal',
+  'media',
+  'nodeinfo',
+  'p',
+  'readyz',
+  'search',
+  'static',
+  'users',
+] as const;
+
+/** What the market admin form sends (trimmed; empty optional fields become null). */
+export const MarketInputDto = z.object({
+  name: z.string().trim().min(1, 'Give the market a name').max(120),
+  slug: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(100)
+    .regex(/^([a-z0-9][a-z0-9-]*)?$/, 'Use lower-case letters, digits and hyphens')
+    .refine((s) => !(RESERVED_MARKET_SLUGS as readonly string[]).includes(s), 'That address is reserved')
+    .default(''),
+  location: z.string().trim().max(200).default(''),
+  description: z.string().trim().max(2_000).default(''),
+  openingTimes: z.string().trim().max(1_000).default(''),
+  sortOrder: z.coerce.number().int().min(-1_000).max(1_000).default(0),
+  supplierIds: z.array(id).max(500).default([]),
+});
+export type MarketInputDto = z.infer<typeof MarketInputDto>;
+
+export type SaveMarketResult =
+  | { readonly ok: true; readonly market: MarketAdminDto }
+  | { readonly ok: false; readonly reason: 'slug-taken' | 'not-found'; readonly message: string };
+
+export const ScrapeErrorDto = z
+  .object({ url: z.string().optional(), sku: z.string().optional(), message: z.string() })
+  .readonly();
+export type ScrapeErrorDto = z.infer<typeof ScrapeErrorDto>;
+
+export const ScrapeRunDto = z
+  .object({
+    id,
+    supplier: z.object({ slug: z.string(), name: z.string() }).readonly(),
+    status: z.enum(['running', 'succeeded', 'failed']),
+    trigger: z.enum(['schedule', 'admin', 'command']),
+    startedAt: z.date(),
+    finishedAt: z.date().nullable(),
+    complete: z.boolean(),
+    created: z.number().int().nonnegative(),
+    updated: z.number().int().nonnegative(),
+    unchanged: z.number().int().nonnegative(),
+    deactivated: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    errors: z.array(ScrapeErrorDto).readonly(),
+  })
+  .readonly();
+export type ScrapeRunDto = z.infer<typeof ScrapeRunDto>;
+
+/** One product as a scraper read it from a supplier's catalogue (prices already parsed). */
+export const ScrapedItemDto = z
+  .object({
+    sku: z.string().min(1).max(100),
+    name: z.string().min(1).max(300),
+    description: z.string().max(5_000).nullable(),
+    pricePence: z.number().int().nonnegative(),
+    unit: z.string().max(60).nullable(),
+    /** Local media URLs of the images downloaded for it (first is the main one). */
+    images: z.array(z.string().max(2_000)).max(10).readonly(),
+    sourceUrl: z.string().max(2_000).nullable(),
+    /** The supplier's category name, when the catalogue says. */
+    category: z.string().max(120).nullable(),
+    /** undefined: the catalogue says nothing (keep what we have); null: not tracked. */
+    stockQuantity: z.number().int().nonnegative().nullable().optional(),
+  })
+  .readonly();
+export type ScrapedItemDto = z.infer<typeof ScrapedItemDto>;
+
+/** The end of a scrape run: what it read, or why it failed (a failed run changes no product). */
+export type ScrapeOutcomeDto =
+  | {
+      readonly status: 'succeeded';
+      /** Every listing page was read: only then are products it did not see deactivated. */
+      readonly complete: boolean;
+      readonly items: readonly ScrapedItemDto[];
+      /** Items that could not be read (no SKU, a price that does not parse, a duplicate). */
+      readonly failed: number;
+      readonly errors: readonly ScrapeErrorDto[];
+    }
+  | {
+      readonly status: 'failed';
+      readonly failed: number;
+      readonly errors: readonly ScrapeErrorDto[];
+    };
 
 // ---- cart --------------------------------------------------------------------------------
 

@@ -73,6 +73,29 @@ export const JOBS = {
     timeoutSeconds: 300,
   },
   // ---- market ----
+  'market.scrape': {
+    app: 'market',
+    description: "Scrapes one supplier's catalogue into the market (admin's run now, the schedule)",
+    kind: 'on-demand',
+    data: z
+      .object({
+        supplier: z.string().regex(/^[a-z0-9][a-z0-9-]{0,60}$/),
+        trigger: z.enum(['schedule', 'admin', 'command']).default('schedule'),
+      })
+      .strict(),
+    // The scraper retries each request itself and records a failed run; the job is retried
+    // only when it died (the process stopped), an hour later.
+    retry: { limit: 1, delaySeconds: 3600, maxDelaySeconds: 3600 },
+    timeoutSeconds: 3600,
+  },
+  'market.scrape-all': {
+    app: 'market',
+    description: 'Queues a scrape of every configured supplier (one at a time per supplier)',
+    kind: 'periodic',
+    data: none,
+    retry: { limit: 2, delaySeconds: 60, maxDelaySeconds: 600 },
+    timeoutSeconds: 300,
+  },
   // ---- cart ----
   'cart.expire-checkouts': {
     app: 'cart',

@@ -22,6 +22,7 @@ import type {
   CancelBookingResult,
   CartOwnerDto,
   CartSummaryDto,
+  CategoryDto,
   CheckoutInputDto,
   CheckoutResult,
   ContainerRefDto,
@@ -32,7 +33,9 @@ import type {
   EventObjectLookup,
   IssueTicketsInputDto,
   IssueTicketsResult,
+  MarketAdminDto,
   MarketDto,
+  MarketInputDto,
   MergeCartResult,
   NavItemDto,
   NavMenusDto,
@@ -45,13 +48,22 @@ import type {
   PostDto,
   PostInputDto,
   PostPageDto,
+  ProductDetailDto,
   ProductDto,
+  ProductListingDto,
+  ProductSortDto,
+  ProductSummaryDto,
   ProfileDto,
   ReserveResult,
+  SaveMarketResult,
   SavePostResult,
+  ScrapeOutcomeDto,
+  ScrapeRunDto,
   SearchPageDto,
   SetQuantityResult,
+  SitemapEntriesDto,
   StockLine,
+  SupplierDto,
   SyncStatusDto,
   TagDto,
   TicketCheckResult,
@@ -145,6 +157,62 @@ export interface MarketService {
   reserveStock(items: readonly StockLine[], tx?: DatabaseLike): Promise<ReserveResult>;
   /** Gives held stock back (a failed or expired payment). */
   releaseStock(items: readonly StockLine[], tx?: DatabaseLike): Promise<void>;
+
+  // ---- market pages (what shoppers see) ---------------------------------------------------
+  /** A market by slug, or null. */
+  getMarket(slug: string): Promise<MarketDto | null>;
+  /** A category by slug, or null. */
+  getCategory(slug: string): Promise<CategoryDto | null>;
+  /**
+   * Active products, optionally of one market and one category, optionally matching a search
+   * (full text over name, description, category and supplier: websearch syntax, prefix match
+   * on the last word, accents folded where the database can), sorted and paginated, with
+   * counts per category. Any query string is safe.
+   */
+  listProducts(opts: {
+    marketSlug?: string;
+    categorySlug?: string;
+    q?: string;
+    sort?: ProductSortDto;
+    page?: number;
+    perPage: number;
+  }): Promise<ProductListingDto>;
+  /** A product by slug, active or not (a page that once worked keeps working), or null. */
+  getProductBySlug(slug: string): Promise<ProductDetailDto | null>;
+  /** Other active products of the same category (else the same supplier), for a product page. */
+  listRelatedProducts(productId: number, limit: number): Promise<readonly ProductSummaryDto[]>;
+  /** Product cards: the given SKUs or slugs in the order given, or a market's first active products. */
+  getProductCards(
+    query: { skus: readonly string[] } | { slugs: readonly string[] } | { marketSlug: string; limit: number },
+  ): Promise<readonly ProductSummaryDto[]>;
+  /** Markets, their categories and every product (active or not), for /sitemap.xml. */
+  listSitemapEntries(): Promise<SitemapEntriesDto>;
+  /** Whether search folds accents here (false on a database without `unaccent`). */
+  searchCapabilities(): Promise<{ accentInsensitive: boolean }>;
+
+  // ---- admin ------------------------------------------------------------------------------
+  listMarketsForAdmin(): Promise<readonly MarketAdminDto[]>;
+  getMarketForAdmin(id: number): Promise<MarketAdminDto | null>;
+  /** Creates (id null) or updates a market and which suppliers it carries; purges its pages. */
+  saveMarket(id: number | null, input: MarketInputDto): Promise<SaveMarketResult>;
+  listSuppliers(): Promise<readonly SupplierDto[]>;
+
+  // ---- scraping (the market app's scrapers write through these) ----------------------------
+  /** Creates or updates a supplier from its scraper's configuration. */
+  ensureSupplier(input: { slug: string; name: string; website: string | null }): Promise<SupplierDto>;
+  /** Records a new run (status running) and returns its id. */
+  startScrapeRun(supplierSlug: string, trigger: ScrapeRunDto['trigger']): Promise<number>;
+  /**
+   * Ends a run. A succeeded run upserts its items by (supplier, SKU) in one transaction, writes
+   * price history, deactivates (never deletes) what a complete run did not see, announces the
+   * new products in one `Create(Note)`, and purges the pages and product cards showing them. A
+   * failed run changes no product. Returns the run as recorded.
+   */
+  finishScrapeRun(runId: number, outcome: ScrapeOutcomeDto): Promise<ScrapeRunDto>;
+  /** Recent runs, newest first, optionally of one supplier. */
+  listScrapeRuns(opts: { limit: number; supplierSlug?: string }): Promise<readonly ScrapeRunDto[]>;
+  /** The `Note` a run announced its new products with (for its id to dereference), or null. */
+  getAnnouncement(runId: number): Promise<Readonly<Record<string, unknown>> | null>;
 }
 
 export interface CartService {

@@ -87,5 +87,8 @@ export const PAGE_TAGS = {
   blogPost: (slug: string) => `blog:post:${slug}`,
   blogPosts: 'blog:posts',
   markets: 'market:markets',
+  /** Every market, category and product page and the sitemap: any product change purges it. */
+  marketCatalogue: 'market:catalogue',
+  marketProduct: (slug: string) => `market:product:${slug}`,
   events: 'events:entries',
 } as const;

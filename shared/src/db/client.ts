@@ -100,10 +100,15 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     };
   }
   const { PGlite } = await import('@electric-sql/pglite');
+  // unaccent (bundled with PGlite) lets market search fold accents as it does on PostgreSQL.
+  const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
   const { drizzle } = await import('drizzle-orm/pglite');
   if (options.dataDir) mkdirSync(dirname(options.dataDir), { recursive: true });
   const releaseLock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
-  const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  const client = new PGlite({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    extensions: { unaccent },
+  });
   try {
     await client.waitReady;
   } catch (err) {

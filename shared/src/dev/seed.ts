@@ -15,6 +15,7 @@ import {
 } from '../db/schema/index.ts';
 import { seedDemoBlog } from './seed-blog.ts';
 import { seedDemoEvents } from './seed-events.ts';
+import { seedMarketDemo } from './seed-market.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -97,6 +98,7 @@ export async function seedDemoContent(db: Database, config: AppConfig): Promise<
         .returning();
       await tx.insert(productsMarkets).values({ productId: product!.id, marketId: market!.id });
     }
+    await seedMarketDemo(tx, config);
 
     const [calendar] = await tx
       .insert(calendars)

@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   BLOG_GHOST_REFUSED: { status: 502, message: 'Ghost did not accept the change; nothing was saved' },
   BLOG_GHOST_NOT_CONFIGURED: { status: 404, message: 'Ghost is not configured on this blog' },
   // MARKET
+  MARKET_SCRAPER_UNKNOWN: { status: 404, message: 'No scraper is configured for that supplier' },
+  MARKET_NOT_FOUND: { status: 404, message: 'No such market' },
   // CART
   CART_PAYMENT_UNAVAILABLE: {
     status: 503,

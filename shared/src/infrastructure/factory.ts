@@ -194,6 +194,10 @@ export async function createApp(
     },
     // Cross-app images and the fediverse fetch our media; same-origin would block them.
     crossOriginResourcePolicy: { policy: 'cross-origin' },
+    // Forms post across our apps (add to basket, book a ticket) and the receiver checks Origin:
+    // under "no-referrer" browsers send `Origin: null` for every POST. Other sites see only our
+    // origin; pages with secrets in the URL (order links) send no-referrer themselves.
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     hsts: config.isProduction,
   });
 
@@ -266,13 +270,19 @@ export async function createApp(
   app.decorateReply('view', async function view(this: FastifyReply, template: string, context = {}) {
     const request = this.request;
     const provided = await Promise.all(viewContextProviders.map((p) => p(request, this)));
+    let csrfToken: string | undefined;
     const html = app.templates.render(template, {
       ...Object.assign({}, ...provided),
       ...context,
       request: { url: request.url, path: request.url.split('?')[0], id: request.id },
       current_url: `${config.apps[name].publicUrl}${request.url}`,
-      // Lazily issue a CSRF token: only pages with forms set the cookie.
-      csrf_token: () => this.generateCsrf(),
+      // Lazily issue a CSRF token: only pages with forms set the cookie. One per page: each
+      // generateCsrf() on a visitor without the cookie starts a new secret (and cookie), which
+      // would leave every form but the last with a dead token.
+      csrf_token: () => {
+        csrfToken ??= this.generateCsrf();
+        return csrfToken;
+      },
     });
     return this.type('text/html; charset=utf-8').send(html);
   });

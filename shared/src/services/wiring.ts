@@ -24,7 +24,7 @@ export function defaultServices(deps: ServiceDeps): ServiceRegistry {
   const { db, cache, config, log } = deps;
   const federation = createFederationService({ db, config });
   const blog = createBlogService({ db, cache, config, federation, log });
-  const market = createMarketService({ db });
+  const market = createMarketService({ db, cache, config, federation, log });
   const calendar = createCalendarService({ db, cache, config, federation, blog, log });
   return createRegistry({
     blog,

@@ -166,3 +166,86 @@ export async function seedFreeEntry(
     entry: entry as NonNullable<typeof entry>,
   };
 }
+
+// ---- market -------------------------------------------------------------------------------
+
+export interface SeedProductSpec {
+  name: string;
+  description?: string;
+  pricePence?: number;
+  unit?: string;
+  category?: string;
+  supplier?: string;
+  stockQuantity?: number | null;
+  isActive?: boolean;
+  sku?: string;
+  imageUrl?: string;
+  firstSeenAt?: Date;
+}
+
+/**
+ * A market carrying suppliers' products in categories (created by name as needed), with the
+ * search documents refreshed as the market service keeps them.
+ */
+export async function seedCatalogue(
+  db: DatabaseHandle,
+  spec: { market?: string; products: SeedProductSpec[] },
+): Promise<{ market: typeof markets.$inferSelect; products: (typeof products.$inferSelect)[] }> {
+  const { categories, marketsSuppliers, productsMarkets } = await import('../../src/db/schema/index.ts');
+  const { probeSearch, refreshSearch } = await import('../../src/services/market/search.ts');
+  const { slugify } = await import('../../src/services/market/scrape-store.ts');
+  const { sql } = await import('drizzle-orm');
+  const market = await seedMarket(db, spec.market ?? 'Saturday market');
+  const supplierIds = new Map<string, number>();
+  const categoryIds = new Map<string, number>();
+  const rows: (typeof products.$inferSelect)[] = [];
+  for (const p of spec.products) {
+    const supplierName = p.supplier ?? 'Hill Farm';
+    let supplierId = supplierIds.get(supplierName);
+    if (!supplierId) {
+      const [s] = await db.db
+        .insert(suppliers)
+        .values({ slug: unique(slugify(supplierName)), name: supplierName })
+        .returning();
+      supplierId = (s as { id: number }).id;
+      supplierIds.set(supplierName, supplierId);
+      await db.db.insert(marketsSuppliers).values({ marketId: market.id, supplierId });
+    }
+    let categoryId: number | null = null;
+    if (p.category) {
+      categoryId = categoryIds.get(p.category) ?? null;
+      if (!categoryId) {
+        const [c] = await db.db
+          .insert(categories)
+          .values({ slug: unique(slugify(p.category)), name: p.category })
+          .returning();
+        categoryId = (c as { id: number }).id;
+        categoryIds.set(p.category, categoryId);
+      }
+    }
+    const [row] = await db.db
+      .insert(products)
+      .values({
+        supplierId,
+        sku: p.sku ?? unique('SKU'),
+        slug: unique(slugify(p.name)),
+        name: p.name,
+        description: p.description ?? null,
+        pricePence: p.pricePence ?? 250,
+        currency: 'GBP',
+        unit: p.unit ?? null,
+        imageUrl: p.imageUrl ?? null,
+        images: p.imageUrl ? [p.imageUrl] : [],
+        stockQuantity: p.stockQuantity === undefined ? null : p.stockQuantity,
+        isActive: p.isActive ?? true,
+        categoryId,
+        ...(p.firstSeenAt ? { firstSeenAt: p.firstSeenAt } : {}),
+      })
+      .returning();
+    const product = row as NonNullable<typeof row>;
+    await db.db.insert(productsMarkets).values({ productId: product.id, marketId: market.id });
+    rows.push(product);
+  }
+  await refreshSearch(db.db, await probeSearch(db.db), sql`true`);
+  return { market, products: rows };
+}

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/infrastructure/errors.ts';
 import { createApp } from '../../src/infrastructure/factory.ts';
@@ -7,7 +10,13 @@ let t: TestApp;
 
 beforeAll(async () => {
   t = await buildTestApp(async (deps) => {
-    const app = await createApp('blog', deps);
+    const templatesDir = mkdtempSync(join(tmpdir(), 'factory-templates-'));
+    writeFileSync(
+      join(templatesDir, 'two-forms.njk'),
+      '<input name="_csrf" value="{{ csrf_token() }}"><input name="_csrf" value="{{ csrf_token() }}">',
+    );
+    const app = await createApp('blog', deps, { templatesDir });
+    app.get('/two-forms', async (_req, reply) => reply.view('two-forms.njk'));
     app.get('/conflict', async () => {
       throw new AppError('RESOURCE_CONFLICT', 'Changed in Ghost — reload');
     });
@@ -91,6 +100,23 @@ describe('createApp', () => {
       payload: { _csrf: issued.json().token },
     });
     expect(ok.statusCode).toBe(200);
+  });
+
+  it('gives every form of a page a token that works (one secret per page)', async () => {
+    const page = await t.app.inject({ url: '/two-forms' });
+    const set = page.cookies.filter((c) => c.name === 'blog_csrf');
+    expect(set).toHaveLength(1);
+    const tokens = [...page.body.matchAll(/value="([^"]+)"/g)].map((m) => m[1]);
+    expect(tokens).toHaveLength(2);
+    for (const token of tokens) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/form',
+        cookies: { blog_csrf: set[0]!.value },
+        payload: { _csrf: token },
+      });
+      expect(res.statusCode).toBe(200);
+    }
   });
 
   it('reports liveness and readiness', async () => {

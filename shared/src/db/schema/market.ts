@@ -20,6 +20,9 @@ import { oneOf, tsvector, tz } from './columns.ts';
 
 export const scrapeRunStatuses = ['running', 'succeeded', 'failed'] as const;
 export type ScrapeRunStatus = (typeof scrapeRunStatuses)[number];
+/** What started a scrape run: its schedule, an admin's "run now", or the command line. */
+export const scrapeRunTriggers = ['schedule', 'admin', 'command'] as const;
+export type ScrapeRunTrigger = (typeof scrapeRunTriggers)[number];
 
 export const suppliers = pgTable(
   'suppliers',
@@ -51,6 +54,8 @@ export const markets = pgTable(
     description: text('description'),
     /** Free text shown on the page, e.g. "Saturdays, Town Square". */
     location: text('location'),
+    /** Free text, one line per day or season, e.g. "Saturdays 9:00–13:00". */
+    openingTimes: text('opening_times'),
     imageUrl: text('image_url'),
     sortOrder: integer('sort_order').notNull().default(0),
     createdAt: timestamp('created_at', tz).notNull().defaultNow(),
@@ -63,6 +68,27 @@ export const markets = pgTable(
 );
 export type Market = typeof markets.$inferSelect;
 export type NewMarket = typeof markets.$inferInsert;
+
+/**
+ * Which suppliers' products a market carries (the admin's choice). `products_markets` follows
+ * it: the market service adds a supplier's products to every market carrying that supplier.
+ */
+export const marketsSuppliers = pgTable(
+  'markets_suppliers',
+  {
+    marketId: integer('market_id')
+      .notNull()
+      .references(() => markets.id, { onDelete: 'cascade' }),
+    supplierId: integer('supplier_id')
+      .notNull()
+      .references(() => suppliers.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ name: 'markets_suppliers_pkey', columns: [t.marketId, t.supplierId] }),
+    index('markets_suppliers_supplier_id_idx').on(t.supplierId),
+  ],
+);
+export type MarketSupplier = typeof marketsSuppliers.$inferSelect;
 
 export const categories = pgTable(
   'categories',
@@ -122,12 +148,13 @@ export const products = pgTable(
       .notNull()
       .defaultNow()
       .$onUpdate(() => new Date()),
-    /** Name and description only: category and supplier names are matched through joins. */
-    search: tsvector('search')
-      .notNull()
-      .generatedAlwaysAs(
-        sql`setweight(to_tsvector('english', coalesce("name", '')), 'A') || setweight(to_tsvector('english', coalesce("description", '')), 'B')`,
-      ),
+    /**
+     * Full-text document: name (weight A), category and supplier names (B), description (C),
+     * in the `market_search` text search configuration (English stemming, accents folded with
+     * `unaccent` where the database has it). Not a generated column: it spans three tables, so
+     * the market service refreshes it whenever it writes a product (`refreshSearch`).
+     */
+    search: tsvector('search').notNull().default(sql`''::tsvector`),
   },
   (t) => [
     unique('products_supplier_id_sku_key').on(t.supplierId, t.sku),
@@ -204,6 +231,7 @@ export const scrapeRuns = pgTable(
       .notNull()
       .references(() => suppliers.id, { onDelete: 'cascade' }),
     status: text('status', { enum: scrapeRunStatuses }).notNull().default('running'),
+    trigger: text('trigger', { enum: scrapeRunTriggers }).notNull().default('command'),
     startedAt: timestamp('started_at', tz).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', tz),
     complete: boolean('complete').notNull().default(false),
@@ -218,6 +246,7 @@ export const scrapeRuns = pgTable(
     index('scrape_runs_supplier_id_started_at_idx').on(t.supplierId, t.startedAt.desc()),
     index('scrape_runs_started_at_idx').on(t.startedAt.desc()),
     check('scrape_runs_status_check', oneOf(t.status, scrapeRunStatuses)),
+    check('scrape_runs_trigger_check', oneOf(t.trigger, scrapeRunTriggers)),
     check(
       'scrape_runs_counts_check',
       sql`${t.created} >= 0 and ${t.updated} >= 0 and ${t.unchanged} >= 0 and ${t.deactivated} >= 0 and ${t.failed} >= 0`,
