@@ -24,7 +24,7 @@ const fakes: ServiceRegistry = {
   cart: { getCartSummary: notCalled, addItem: notCalled },
   calendar: { listUpcomingForContainer: notCalled, listUpcoming: notCalled, issueTickets: notCalled },
   account: { getProfile: notCalled },
-  federation: { emit: notCalled, actorUri: notCalled },
+  federation: fake<FederationService>(),
 };
 
 describe('service registry', () => {
