@@ -70,7 +70,11 @@ export const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
  */
 export async function memberWithHandle(
   app: App,
-  signIn: (app: App, email: string, name?: string) => Promise<{ cookies: Record<string, string>; userId: number }>,
+  signIn: (
+    app: App,
+    email: string,
+    name?: string,
+  ) => Promise<{ cookies: Record<string, string>; userId: number }>,
   email: string,
   username: string,
 ): Promise<{ cookies: Record<string, string>; userId: number }> {

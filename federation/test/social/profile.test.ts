@@ -39,7 +39,17 @@ describe('username', () => {
     for (const bad of ['', 'a'.repeat(31), 'ann.b', 'ann-b', 'ánn', 'a b', '<script>']) {
       expect(checkUsername(bad), bad).toEqual({ ok: false, reason: 'invalid' });
     }
-    for (const reserved of ['blog', 'market', 'cart', 'events', 'federation', 'account', 'admin', 'root', 'Admin']) {
+    for (const reserved of [
+      'blog',
+      'market',
+      'cart',
+      'events',
+      'federation',
+      'account',
+      'admin',
+      'root',
+      'Admin',
+    ]) {
       expect(checkUsername(reserved), reserved).toEqual({ ok: false, reason: 'reserved' });
     }
   });
@@ -64,7 +74,11 @@ describe('username', () => {
     const renewed = ok.cookies.find((c) => c.name === t.app.sessionCookieName);
     expect(renewed).toBeTruthy();
     const session = { ...cookies, [t.app.sessionCookieName]: renewed?.value as string };
-    const page = await t.app.inject({ url: '/social/profile', cookies: session, headers: { accept: 'text/html' } });
+    const page = await t.app.inject({
+      url: '/social/profile',
+      cookies: session,
+      headers: { accept: 'text/html' },
+    });
     expect(page.body).toContain(`@nina_k@${new URL(t.config.apps.federation.publicUrl).host}`);
     const again = await choose(session, 'nina_other');
     expect(again.statusCode).toBe(409);

@@ -200,7 +200,10 @@ export class RemoteFediverse {
   }
 
   /** Answers a received `Follow` (a manual-approval account deciding): signed Accept or Reject. */
-  async answerFollow(followId: string, answer: 'Accept' | 'Reject'): Promise<{ status: number; body: string }> {
+  async answerFollow(
+    followId: string,
+    answer: 'Accept' | 'Reject',
+  ): Promise<{ status: number; body: string }> {
     const entry = this.follows.get(followId);
     if (!entry) throw new Error(`no Follow ${followId} received`);
     const follower = String(entry.follow['actor']);
@@ -299,7 +302,11 @@ export class RemoteFediverse {
       const misbehaviour = this.misbehaviour;
       if (misbehaviour?.kind === 'slow') await new Promise((r) => setTimeout(r, misbehaviour.delayMs));
       if (misbehaviour?.kind === 'garbage') {
-        return { status: 200, type: 'application/activity+json', body: `\u0000{"id": <<garbage>> ${'x'.repeat(2_000)}` };
+        return {
+          status: 200,
+          type: 'application/activity+json',
+          body: `\u0000{"id": <<garbage>> ${'x'.repeat(2_000)}`,
+        };
       }
       return this.answerGet(url);
     }
@@ -352,7 +359,10 @@ export class RemoteFediverse {
           aliases: [actor.id],
           links: [
             { rel: 'self', type: 'application/activity+json', href: actor.id },
-            { rel: 'http://ostatus.org/schema/1.0/subscribe', template: `${this.origin}/authorize_interaction?uri={uri}` },
+            {
+              rel: 'http://ostatus.org/schema/1.0/subscribe',
+              template: `${this.origin}/authorize_interaction?uri={uri}`,
+            },
           ],
         },
         'application/jrd+json',
