@@ -95,6 +95,8 @@ export class RemoteFediverse {
   /** Follows received, by Follow id, so a manual-approval actor can answer later. */
   readonly follows = new Map<string, { actor: RemoteActor; follow: Record<string, unknown> }>();
   private misbehaviour: Misbehaviour = null;
+  /** Slow answers in progress; closing the server ends them at once. */
+  private readonly delays = new Set<() => void>();
   private readonly pending = new Set<Promise<unknown>>();
   private keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private publicKeyPem = this.keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -289,6 +291,7 @@ export class RemoteFediverse {
   }
 
   async close(): Promise<void> {
+    for (const finish of this.delays) finish();
     await this.settle();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -300,7 +303,7 @@ export class RemoteFediverse {
     if (req.method === 'GET') {
       this.fetched.push(path);
       const misbehaviour = this.misbehaviour;
-      if (misbehaviour?.kind === 'slow') await new Promise((r) => setTimeout(r, misbehaviour.delayMs));
+      if (misbehaviour?.kind === 'slow') await this.delay(misbehaviour.delayMs);
       if (misbehaviour?.kind === 'garbage') {
         return {
           status: 200,
@@ -327,6 +330,18 @@ export class RemoteFediverse {
     this.received.push({ path, headers, body, json, ...check, status });
     if (status < 300 && check.verified && json?.['type'] === 'Follow') this.onFollow(json);
     return { status, type: 'text/plain', body: '' };
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.delays.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.delays.add(finish);
+    });
   }
 
   /** A Follow of one of our actors: remembered, and answered unless the actor approves by hand. */
