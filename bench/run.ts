@@ -6,13 +6,19 @@
 import { parseArgs } from 'node:util';
 import { runComposedPageBench } from './composed-page/index.ts';
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '20' },
     'same-thread': { type: 'boolean', default: false },
   },
 });
+// `pnpm bench ap-fanout`: the ActivityPub fan-out benchmark (bench/ap-fanout/) instead.
+if (positionals[0] === 'ap-fanout') {
+  const { runApFanoutCli } = await import('./ap-fanout/cli.ts');
+  process.exit(await runApFanoutCli());
+}
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const sameThread = values['same-thread'];

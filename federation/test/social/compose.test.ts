@@ -30,7 +30,10 @@ const uri = (name: string) => `${config.apps.federation.publicUrl}/users/${name}
 beforeAll(async () => {
   const port = await freePort();
   config = testConfig({
-    env: { FEDERATION_PUBLIC_URL: `http://127.0.0.1:${port}`, FEDERATION_INTERNAL_URL: `http://127.0.0.1:${port}` },
+    env: {
+      FEDERATION_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      FEDERATION_INTERNAL_URL: `http://127.0.0.1:${port}`,
+    },
   });
   t = await buildTestApp(buildApp, { config });
   await listen(t.app, port);
@@ -48,7 +51,10 @@ const page = (url: string, who?: Member) =>
   t.app.inject({ url, cookies: who?.cookies ?? {}, headers: { accept: 'text/html' } });
 
 async function post(who: Member, fields: Record<string, string>): Promise<number> {
-  const res = await postForm(t.app, '/social/home', '/social/notes', who.cookies, { visibility: 'public', ...fields });
+  const res = await postForm(t.app, '/social/home', '/social/notes', who.cookies, {
+    visibility: 'public',
+    ...fields,
+  });
   expect(res.statusCode, res.body.slice(0, 500)).toBe(303);
   return Number(res.headers.location?.match(/\/social\/notes\/(\d+)/)?.[1]);
 }
@@ -64,7 +70,12 @@ async function lastActivity(type: string, actor: string) {
 }
 
 async function drain() {
-  const processor = new EventProcessor({ db: t.database.handle, config, logger: t.app.log, retrySchedule: [30] });
+  const processor = new EventProcessor({
+    db: t.database.handle,
+    config,
+    logger: t.app.log,
+    retrySchedule: [30],
+  });
   for (let i = 0; i < 20; i++) {
     const { activities, deliveries } = await processor.runOnce();
     await remote.settle();
@@ -85,13 +96,19 @@ describe('compose', () => {
         followers: { to: [followers], cc: [] },
       }[visibility];
       expect(create, visibility).toMatchObject(expected);
-      expect(create.object, visibility).toMatchObject({ type: 'Note', attributedTo: uri('ada'), ...expected });
+      expect(create.object, visibility).toMatchObject({
+        type: 'Note',
+        attributedTo: uri('ada'),
+        ...expected,
+      });
     }
     ids['direct'] = await post(ada, { content: '@ben psst, just for you', visibility: 'direct' });
     const direct = await lastActivity('Create', uri('ada'));
     expect(direct).toMatchObject({ to: [uri('ben')], cc: [] });
     expect(direct.object['tag']).toEqual([{ type: 'Mention', href: uri('ben'), name: '@ben' }]);
-    expect(String(direct.object['content'])).toContain(`href="${config.apps.federation.publicUrl}/@ben" class="u-url mention"`);
+    expect(String(direct.object['content'])).toContain(
+      `href="${config.apps.federation.publicUrl}/@ben" class="u-url mention"`,
+    );
 
     // Anyone: public and unlisted threads; not followers-only nor direct.
     expect((await page(`/social/notes/${ids['public']}`)).statusCode).toBe(200);
@@ -105,7 +122,9 @@ describe('compose', () => {
       .from(apNotifications)
       .where(and(eq(apNotifications.userId, ben.userId), eq(apNotifications.type, 'mention')));
     expect(mention?.actorUri).toBe(uri('ada'));
-    expect((await postForm(t.app, '/@ada', '/social/follow', cy.cookies, { uri: uri('ada') })).statusCode).toBe(303);
+    expect(
+      (await postForm(t.app, '/@ada', '/social/follow', cy.cookies, { uri: uri('ada') })).statusCode,
+    ).toBe(303);
     expect((await page(`/social/notes/${ids['followers']}`, cy)).statusCode).toBe(200);
     const home = (await page('/social/home', cy)).body;
     for (const v of ['public', 'unlisted', 'followers']) expect(home, v).toContain(`A ${v} post`);
@@ -121,7 +140,10 @@ describe('compose', () => {
     const statusUri = async (id: number) =>
       (await t.app.services.federation.getStatus(ada.userId, id))?.uri as string;
     for (const v of ['public', 'unlisted']) {
-      const res = await t.app.inject({ url: new URL(await statusUri(ids[v] as number)).pathname, headers: { accept: AS } });
+      const res = await t.app.inject({
+        url: new URL(await statusUri(ids[v] as number)).pathname,
+        headers: { accept: AS },
+      });
       expect(res.statusCode, v).toBe(200);
       expect(res.json()).toMatchObject({ type: 'Note', '@context': expect.any(Array) });
       expect(res.json().source).toBeUndefined();
@@ -153,7 +175,9 @@ describe('compose', () => {
   it('collapses a content warning, links hashtags, and edits (Update) and deletes (Delete, 410)', async () => {
     const id = await post(ada, { content: 'Spoilers inside #Books #books', contentWarning: 'Plot twist' });
     const timeline = (await page('/social/home', ada)).body;
-    expect(timeline).toMatch(/<details class="status-cw">\s*<summary><span class="status-cw-text">Plot twist<\/span>/);
+    expect(timeline).toMatch(
+      /<details class="status-cw">\s*<summary><span class="status-cw-text">Plot twist<\/span>/,
+    );
     const create = await lastActivity('Create', uri('ada'));
     expect(create.object).toMatchObject({ summary: 'Plot twist', sensitive: true });
     expect(create.object['tag']).toEqual([
@@ -164,24 +188,43 @@ describe('compose', () => {
     expect((await page(`/social/notes/${id}/edit`, ben)).statusCode).toBe(404);
     const form = await page(`/social/notes/${id}/edit`, ada);
     expect(form.body).toContain('Spoilers inside #Books #books');
-    const edited = await postForm(t.app, `/social/notes/${id}/edit`, `/social/notes/${id}/edit`, ada.cookies, {
-      content: 'No spoilers after all',
-      contentWarning: '',
-    });
+    const edited = await postForm(
+      t.app,
+      `/social/notes/${id}/edit`,
+      `/social/notes/${id}/edit`,
+      ada.cookies,
+      {
+        content: 'No spoilers after all',
+        contentWarning: '',
+      },
+    );
     expect(edited.statusCode).toBe(303);
     const update = await lastActivity('Update', uri('ada'));
-    expect(update.object).toMatchObject({ id: create.object['id'], summary: null, updated: expect.any(String) });
+    expect(update.object).toMatchObject({
+      id: create.object['id'],
+      summary: null,
+      updated: expect.any(String),
+    });
     expect(String(update.object['content'])).toContain('No spoilers after all');
     expect((await page(`/social/notes/${id}`)).body).toContain('edited');
 
-    const deleted = await postForm(t.app, `/social/notes/${id}`, `/social/notes/${id}/delete`, ada.cookies, {});
+    const deleted = await postForm(
+      t.app,
+      `/social/notes/${id}`,
+      `/social/notes/${id}/delete`,
+      ada.cookies,
+      {},
+    );
     expect(deleted.statusCode).toBe(303);
     const del = await lastActivity('Delete', uri('ada'));
     expect(del).toMatchObject({
       to: [PUBLIC],
       object: { id: create.object['id'], type: 'Tombstone', formerType: 'Note' },
     });
-    const gone = await t.app.inject({ url: new URL(String(create.object['id'])).pathname, headers: { accept: AS } });
+    const gone = await t.app.inject({
+      url: new URL(String(create.object['id'])).pathname,
+      headers: { accept: AS },
+    });
     expect(gone.statusCode).toBe(410);
     expect(gone.json()).toMatchObject({ type: 'Tombstone', id: create.object['id'] });
     expect((await page(`/social/notes/${id}`)).statusCode).toBe(404);
@@ -213,7 +256,11 @@ describe('likes, boosts and follows between members', () => {
     expect((await act(ada, 'like')).statusCode).toBe(303);
     expect((await act(ada, 'boost')).statusCode).toBe(303);
     const like = await lastActivity('Like', uri('ada'));
-    expect(like).toMatchObject({ type: 'Like', object: expect.stringContaining('/users/ben/statuses/'), to: [uri('ben')] });
+    expect(like).toMatchObject({
+      type: 'Like',
+      object: expect.stringContaining('/users/ben/statuses/'),
+      to: [uri('ben')],
+    });
     const notes = (await page('/social/notifications', ben)).body;
     expect(notes).toContain('liked your post');
     expect(notes).toContain('boosted your post');
@@ -232,7 +279,13 @@ describe('likes, boosts and follows between members', () => {
     // Followers-only posts cannot be boosted.
     const privateId = await post(ben, { content: 'Only followers', visibility: 'followers' });
     await postForm(t.app, '/@ben', '/social/follow', ada.cookies, { uri: uri('ben') });
-    const refused = await postForm(t.app, `/social/notes/${privateId}`, `/social/notes/${privateId}/boost`, ada.cookies, {});
+    const refused = await postForm(
+      t.app,
+      `/social/notes/${privateId}`,
+      `/social/notes/${privateId}/boost`,
+      ada.cookies,
+      {},
+    );
     expect(refused.statusCode).toBe(400);
   });
 
@@ -244,7 +297,12 @@ describe('likes, boosts and follows between members', () => {
     expect(saved.statusCode).toBe(303);
     await postForm(t.app, '/@cy', '/social/follow', ben.cookies, { uri: uri('cy') });
     const quinn = remote.addActor('quinn');
-    const follow = { id: `${quinn.id}#follows/${randomUUID()}`, type: 'Follow', actor: quinn.id, object: uri('cy') };
+    const follow = {
+      id: `${quinn.id}#follows/${randomUUID()}`,
+      type: 'Follow',
+      actor: quinn.id,
+      object: uri('cy'),
+    };
     expect((await remote.signedPost(quinn, `${uri('cy')}/inbox`, follow)).status).toBe(202);
     remote.received.length = 0;
     await drain();
@@ -257,14 +315,27 @@ describe('likes, boosts and follows between members', () => {
 
     const ids = [...requests.body.matchAll(/\/social\/follow-requests\/(\d+)\/accept/g)].map((m) => m[1]);
     for (const id of ids) {
-      const res = await postForm(t.app, '/social/follow-requests', `/social/follow-requests/${id}/accept`, cy.cookies, {});
+      const res = await postForm(
+        t.app,
+        '/social/follow-requests',
+        `/social/follow-requests/${id}/accept`,
+        cy.cookies,
+        {},
+      );
       expect(res.statusCode).toBe(303);
     }
     await drain();
     const [accept] = remote.postsTo('/users/quinn/inbox');
     expect(accept?.verified, accept?.verifyError ?? '').toBe(true);
-    expect(accept?.json).toMatchObject({ type: 'Accept', actor: uri('cy'), object: { id: follow.id, type: 'Follow' } });
-    const rows = await t.app.db.db.select().from(apFollows).where(eq(apFollows.followingUri, uri('cy')));
+    expect(accept?.json).toMatchObject({
+      type: 'Accept',
+      actor: uri('cy'),
+      object: { id: follow.id, type: 'Follow' },
+    });
+    const rows = await t.app.db.db
+      .select()
+      .from(apFollows)
+      .where(eq(apFollows.followingUri, uri('cy')));
     expect(rows.map((r) => [r.followerUri, r.state]).sort()).toEqual([
       [uri('ben'), 'accepted'],
       [quinn.id, 'accepted'],

@@ -33,7 +33,10 @@ const memberUri = () => `${config.apps.federation.publicUrl}/users/vic`;
 beforeAll(async () => {
   const port = await freePort();
   config = testConfig({
-    env: { FEDERATION_PUBLIC_URL: `http://127.0.0.1:${port}`, FEDERATION_INTERNAL_URL: `http://127.0.0.1:${port}` },
+    env: {
+      FEDERATION_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      FEDERATION_INTERNAL_URL: `http://127.0.0.1:${port}`,
+    },
     overrides: { federation: { lookup_timeout_ms: LOOKUP_TIMEOUT_MS } },
   });
   t = await buildTestApp(buildApp, { config });
@@ -53,7 +56,12 @@ afterAll(async () => {
 });
 
 async function drain() {
-  const processor = new EventProcessor({ db: t.database.handle, config, logger: t.app.log, retrySchedule: [30] });
+  const processor = new EventProcessor({
+    db: t.database.handle,
+    config,
+    logger: t.app.log,
+    retrySchedule: [30],
+  });
   for (let i = 0; i < 20; i++) {
     const { activities, deliveries } = await processor.runOnce();
     await Promise.all([evil.settle(), slow.settle()]);
@@ -61,12 +69,15 @@ async function drain() {
   }
 }
 
-const page = (url: string) => t.app.inject({ url, cookies: member.cookies, headers: { accept: 'text/html' } });
+const page = (url: string) =>
+  t.app.inject({ url, cookies: member.cookies, headers: { accept: 'text/html' } });
 
 async function follow(actor: RemoteActor, remote: RemoteFediverse) {
   const found = await page(`/social/search?q=${encodeURIComponent(`@${actor.username}@${remote.host}`)}`);
   expect(found.statusCode, found.body.slice(0, 300)).toBe(303);
-  await postForm(t.app, found.headers.location as string, '/social/follow', member.cookies, { uri: actor.id });
+  await postForm(t.app, found.headers.location as string, '/social/follow', member.cookies, {
+    uri: actor.id,
+  });
   await drain();
 }
 
@@ -105,7 +116,9 @@ describe('hostile remote content', () => {
     const pages = [
       await page('/social/home'),
       ...(await Promise.all(stored.map((row) => page(`/social/notes/${row.id}`)))),
-      await page(`/social/accounts/${(await page(`/social/search?q=${encodeURIComponent(mallory.id)}`)).headers.location?.split('/').pop()}`),
+      await page(
+        `/social/accounts/${(await page(`/social/search?q=${encodeURIComponent(mallory.id)}`)).headers.location?.split('/').pop()}`,
+      ),
     ];
     for (const res of pages) {
       expect(res.statusCode).toBe(200);
@@ -120,20 +133,29 @@ describe('hostile remote content', () => {
     }
     const home = pages[0]?.body ?? '';
     expect(home).toContain('&lt;img src=x onerror=alert(1)&gt;Mallory');
-    expect(home).toContain('<summary><span class="status-cw-text">&lt;b&gt;cw&lt;/b&gt;&lt;script&gt;x&lt;/script&gt;</span>');
+    expect(home).toContain(
+      '<summary><span class="status-cw-text">&lt;b&gt;cw&lt;/b&gt;&lt;script&gt;x&lt;/script&gt;</span>',
+    );
     expect(home).toContain('<a href="https://ok.example/" rel="nofollow noopener noreferrer">ok</a>');
     expect(home).toContain('src="https://media.example/ok.png" alt="a &quot;cat&quot;"');
     expect(home).toContain('deep');
   });
 
   it('keeps a reply to a member from a hostile server out of the thread markup', async () => {
-    const id = await postForm(t.app, '/social/home', '/social/notes', member.cookies, { content: 'Hello all', visibility: 'public' });
+    const id = await postForm(t.app, '/social/home', '/social/notes', member.cookies, {
+      content: 'Hello all',
+      visibility: 'public',
+    });
     const objectId = Number(id.headers.location?.match(/\d+$/)?.[0]);
     const mine = await t.app.services.federation.getStatus(member.userId, objectId);
-    const { create } = evil.note(mallory, '<p>reply <svg onload=alert(1)><a href="data:text/html,x">d</a></p>', {
-      inReplyTo: mine?.uri,
-      to: [PUBLIC, memberUri()],
-    });
+    const { create } = evil.note(
+      mallory,
+      '<p>reply <svg onload=alert(1)><a href="data:text/html,x">d</a></p>',
+      {
+        inReplyTo: mine?.uri,
+        to: [PUBLIC, memberUri()],
+      },
+    );
     expect((await evil.signedPost(mallory, `${memberUri()}/inbox`, create)).status).toBe(202);
     await drain();
     const thread = (await page(`/social/notes/${objectId}`)).body;
@@ -193,14 +215,21 @@ describe('slow and broken servers', () => {
   });
 
   it('the SSRF guard refuses private addresses outside tests', async () => {
-    const guarded = { ...remoteFetchOptions(config), allowPrivateAddress: false, timeoutMs: LOOKUP_TIMEOUT_MS };
+    const guarded = {
+      ...remoteFetchOptions(config),
+      allowPrivateAddress: false,
+      timeoutMs: LOOKUP_TIMEOUT_MS,
+    };
     const fetched = evil.fetched.length;
     const result = await lookupAccount(
       { db: t.app.db.db, config, fetchOptions: guarded },
       `@mallory@${evil.host}`,
     );
     expect(result).toEqual({ ok: false, reason: 'unreachable' });
-    const byUrl = await lookupAccount({ db: t.app.db.db, config, fetchOptions: guarded }, `${evil.origin}/users/x-${randomUUID()}`);
+    const byUrl = await lookupAccount(
+      { db: t.app.db.db, config, fetchOptions: guarded },
+      `${evil.origin}/users/x-${randomUUID()}`,
+    );
     expect(byUrl).toEqual({ ok: false, reason: 'unreachable' });
     expect(evil.fetched.length).toBe(fetched);
   });
