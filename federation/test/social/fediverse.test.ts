@@ -209,6 +209,52 @@ describe('following a remote account', () => {
   });
 });
 
+describe('follow from your server', () => {
+  it('every actor page has the form; it sends the visitor to their server’s subscribe template', async () => {
+    for (const [app, path] of [
+      [blog, '/ap/actor'],
+      [federation, '/users/maya'],
+    ] as const) {
+      const res = await app.app.inject({ url: path, headers: { accept: 'text/html' } });
+      expect(res.body).toContain(`action="${config.apps.federation.publicUrl}/remote-follow"`);
+      expect(res.body).toContain('Follow from your server');
+    }
+    expect((await page('/@maya', {})).body).toContain('Follow from your server');
+    const target = `${config.apps.blog.publicUrl}/ap/actor`;
+    const go = await federation.app.inject({
+      url: `/remote-follow?uri=${encodeURIComponent(target)}&acct=${encodeURIComponent(`@rob@${remote.host}`)}`,
+      headers: { accept: 'text/html' },
+    });
+    expect(go.statusCode).toBe(303);
+    expect(go.headers.location).toBe(
+      `${remote.origin}/authorize_interaction?uri=${encodeURIComponent(target)}`,
+    );
+    // Not one of our actors, or a javascript: URI: refused.
+    const elsewhere = await federation.app.inject({
+      url: `/remote-follow?uri=${encodeURIComponent('https://elsewhere.example/users/x')}&acct=${encodeURIComponent(`@rob@${remote.host}`)}`,
+      headers: { accept: 'text/html' },
+    });
+    expect(elsewhere.statusCode).toBe(404);
+    const js = await federation.app.inject({
+      url: `/remote-follow?uri=${encodeURIComponent('javascript:alert(1)')}&acct=x`,
+      headers: { accept: 'text/html' },
+    });
+    expect(js.statusCode).toBe(400);
+    // Our own WebFinger offers the same to other servers: it lands on the hub's search.
+    const jrd = (
+      await federation.app.inject({
+        url: `/.well-known/webfinger?resource=acct:maya@${new URL(config.apps.federation.publicUrl).host}`,
+      })
+    ).json();
+    const template = jrd.links.find(
+      (l: { rel: string }) => l.rel === 'http://ostatus.org/schema/1.0/subscribe',
+    )?.template;
+    expect(template).toBe(`${config.apps.federation.publicUrl}/authorize_interaction?uri={uri}`);
+    const interaction = await page(`/authorize_interaction?uri=${encodeURIComponent(rob.id)}`);
+    expect(interaction.headers.location).toBe(`/social/search?q=${encodeURIComponent(rob.id)}`);
+  });
+});
+
 describe('notifications', () => {
   it('a remote like becomes a notification and the account-nav unread count; mark all read clears it', async () => {
     const posted = await postForm(federation.app, '/social/home', '/social/notes', maya.cookies, {
