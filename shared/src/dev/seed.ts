@@ -20,6 +20,8 @@ import {
   users,
 } from '../db/schema/index.ts';
 
+import { seedFederation } from './seed-federation.ts';
+
 const DAY = 24 * 60 * 60 * 1000;
 
 /**
@@ -223,6 +225,7 @@ export async function seedDemoContent(db: Database, config: AppConfig): Promise<
         });
       }
     }
+    await seedFederation(tx, config);
     return true;
   });
 }
