@@ -27,6 +27,11 @@ const RemoteFollowQuery = z.object({
   acct: z.string().trim().max(300).optional(),
 });
 const InteractionQuery = z.object({ uri: ActorUri });
+/**
+ * Lookups make us ask other servers (WebFinger, actor documents): per client, a bound on how
+ * many, so the hub cannot be used to hammer a third party.
+ */
+const LOOKUP_RATE_LIMIT = { max: 30, timeWindow: 60_000 };
 
 const LOOKUP_ERRORS = {
   invalid: { status: 400, message: 'Type an address like @someone@example.social, or an account URL.' },
@@ -159,15 +164,19 @@ const accountRoutes: RoutePlugin = async (app) => {
   );
 
   // "Follow from your server": a visitor of an actor page (any app's) types @me@their.server.
-  app.get('/remote-follow', { schema: { querystring: RemoteFollowQuery } }, async (request, reply) => {
-    const { uri, acct } = request.query;
-    const base = { title: 'Follow from your server', uri, acct: acct ?? '' };
-    if (!acct) return reply.view('remote-follow.njk', base);
-    const result = await federation.remoteFollowUrl(acct, uri, remoteCallOptions(app));
-    if (result.ok) return reply.redirect(result.url, 303);
-    const failure = REMOTE_FOLLOW_ERRORS[result.reason];
-    return reply.code(failure.status).view('remote-follow.njk', { ...base, error: failure.message });
-  });
+  app.get(
+    '/remote-follow',
+    { schema: { querystring: RemoteFollowQuery }, config: { rateLimit: LOOKUP_RATE_LIMIT } },
+    async (request, reply) => {
+      const { uri, acct } = request.query;
+      const base = { title: 'Follow from your server', uri, acct: acct ?? '' };
+      if (!acct) return reply.view('remote-follow.njk', base);
+      const result = await federation.remoteFollowUrl(acct, uri, remoteCallOptions(app));
+      if (result.ok) return reply.redirect(result.url, 303);
+      const failure = REMOTE_FOLLOW_ERRORS[result.reason];
+      return reply.code(failure.status).view('remote-follow.njk', { ...base, error: failure.message });
+    },
+  );
 
   // Our own subscribe template (WebFinger): another server's user sends their member here.
   app.get(

@@ -93,7 +93,8 @@ export async function dropComments(
 
 export function createSocialHub(deps: SocialHubDeps): SocialHub {
   const { config } = deps;
-  const db = deps.db.db;
+  // A service built without a database (a unit test of actorUri) must still construct.
+  const db = deps.db?.db as DatabaseHandle['db'];
   const cache = deps.cache ?? null;
   const fetchOptions = (timeoutMs?: number) => ({
     ...remoteFetchOptions(config),
