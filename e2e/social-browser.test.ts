@@ -91,7 +91,10 @@ describe('social hub journey', () => {
     await reloadUntil(page, 'Tomatoes are ripening');
 
     // Jo replies from the thread.
-    await page.locator('article', { hasText: 'Tomatoes are ripening' }).getByRole('link', { name: 'Reply' }).click();
+    await page
+      .locator('article', { hasText: 'Tomatoes are ripening' })
+      .getByRole('link', { name: 'Reply' })
+      .click();
     await page.waitForURL(/\/social\/notes\/\d+#reply$/);
     const box = page.getByLabel('Your reply');
     expect(await box.inputValue()).toBe(`@rob@${remote.host} `);
@@ -105,7 +108,9 @@ describe('social hub journey', () => {
       () => remote.received.some((p) => p.json?.['type'] === 'Create' && p.body.includes('Save me some!')),
       15_000,
     );
-    const reply = remote.received.find((p) => p.json?.['type'] === 'Create' && p.body.includes('Save me some!'));
+    const reply = remote.received.find(
+      (p) => p.json?.['type'] === 'Create' && p.body.includes('Save me some!'),
+    );
     expect(reply?.verified, reply?.verifyError ?? '').toBe(true);
     expect(reply?.keyId).toBe(`${memberUri}#main-key`);
     expect(reply?.json).toMatchObject({
