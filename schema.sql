@@ -1,3 +1,4 @@
+CREATE SEQUENCE "public"."ap_timeline_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;
 CREATE SEQUENCE "public"."order_number_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;
 CREATE TABLE "ghost_member_links" (
 	"user_id" integer PRIMARY KEY NOT NULL,
@@ -115,6 +116,7 @@ CREATE TABLE "ap_interactions" (
 	"object_uri" text NOT NULL,
 	"activity_id" text NOT NULL,
 	"local_actor_id" integer,
+	"seq" bigint DEFAULT nextval('ap_timeline_seq') NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "ap_interactions_activity_id_key" UNIQUE("activity_id"),
 	CONSTRAINT "ap_interactions_type_actor_uri_object_uri_key" UNIQUE("type","actor_uri","object_uri"),
@@ -131,7 +133,7 @@ CREATE TABLE "ap_notifications" (
 	"read_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "ap_notifications_user_id_type_activity_id_key" UNIQUE("user_id","type","activity_id"),
-	CONSTRAINT "ap_notifications_type_check" CHECK ("ap_notifications"."type" in ('follow', 'mention', 'reply', 'like', 'announce'))
+	CONSTRAINT "ap_notifications_type_check" CHECK ("ap_notifications"."type" in ('follow', 'follow_request', 'mention', 'reply', 'like', 'announce'))
 );
 
 CREATE TABLE "ap_objects" (
@@ -152,6 +154,11 @@ CREATE TABLE "ap_objects" (
 	"published_at" timestamp with time zone NOT NULL,
 	"edited_at" timestamp with time zone,
 	"deleted_at" timestamp with time zone,
+	"seq" bigint DEFAULT nextval('ap_timeline_seq') NOT NULL,
+	"audience" text[] DEFAULT '{}'::text[] NOT NULL,
+	"hashtags" text[] DEFAULT '{}'::text[] NOT NULL,
+	"hidden_at" timestamp with time zone,
+	"hidden_by_user_id" integer,
 	"raw" jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -180,6 +187,23 @@ CREATE TABLE "ap_remote_actors" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "ap_remote_actors_uri_key" UNIQUE("uri")
+);
+
+CREATE TABLE "ap_reports" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "ap_reports_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"reporter_user_id" integer,
+	"reporter_actor_uri" text,
+	"target_actor_uri" text NOT NULL,
+	"object_uris" text[] DEFAULT '{}'::text[] NOT NULL,
+	"comment" text DEFAULT '' NOT NULL,
+	"status" text DEFAULT 'open' NOT NULL,
+	"flag_activity_id" text,
+	"resolved_by_user_id" integer,
+	"resolved_at" timestamp with time zone,
+	"resolution_note" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "ap_reports_flag_activity_id_key" UNIQUE("flag_activity_id"),
+	CONSTRAINT "ap_reports_status_check" CHECK ("ap_reports"."status" in ('open', 'resolved'))
 );
 
 CREATE TABLE "authors" (
@@ -716,6 +740,8 @@ CREATE TABLE "users" (
 	"display_name" text,
 	"username" text,
 	"bio" text,
+	"avatar_path" text,
+	"manually_approves_followers" boolean DEFAULT false NOT NULL,
 	"email_verified_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -738,6 +764,9 @@ ALTER TABLE "ap_follows" ADD CONSTRAINT "ap_follows_local_actor_id_ap_actors_id_
 ALTER TABLE "ap_interactions" ADD CONSTRAINT "ap_interactions_local_actor_id_ap_actors_id_fk" FOREIGN KEY ("local_actor_id") REFERENCES "public"."ap_actors"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "ap_notifications" ADD CONSTRAINT "ap_notifications_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "ap_objects" ADD CONSTRAINT "ap_objects_local_actor_id_ap_actors_id_fk" FOREIGN KEY ("local_actor_id") REFERENCES "public"."ap_actors"("id") ON DELETE cascade ON UPDATE no action;
+ALTER TABLE "ap_objects" ADD CONSTRAINT "ap_objects_hidden_by_user_id_users_id_fk" FOREIGN KEY ("hidden_by_user_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
+ALTER TABLE "ap_reports" ADD CONSTRAINT "ap_reports_reporter_user_id_users_id_fk" FOREIGN KEY ("reporter_user_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
+ALTER TABLE "ap_reports" ADD CONSTRAINT "ap_reports_resolved_by_user_id_users_id_fk" FOREIGN KEY ("resolved_by_user_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
 ALTER TABLE "posts" ADD CONSTRAINT "posts_primary_author_id_authors_id_fk" FOREIGN KEY ("primary_author_id") REFERENCES "public"."authors"("id") ON DELETE set null ON UPDATE no action;
 ALTER TABLE "posts_authors" ADD CONSTRAINT "posts_authors_post_id_posts_id_fk" FOREIGN KEY ("post_id") REFERENCES "public"."posts"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "posts_authors" ADD CONSTRAINT "posts_authors_author_id_authors_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."authors"("id") ON DELETE cascade ON UPDATE no action;
@@ -783,15 +812,21 @@ CREATE INDEX "ap_delivery_attempts_delivery_id_attempted_at_idx" ON "ap_delivery
 CREATE INDEX "ap_follows_following_uri_state_idx" ON "ap_follows" USING btree ("following_uri","state");
 CREATE INDEX "ap_follows_local_actor_id_idx" ON "ap_follows" USING btree ("local_actor_id");
 CREATE INDEX "ap_follows_follow_activity_id_idx" ON "ap_follows" USING btree ("follow_activity_id");
+CREATE INDEX "ap_interactions_actor_uri_seq_idx" ON "ap_interactions" USING btree ("actor_uri","seq" DESC NULLS LAST);
 CREATE INDEX "ap_interactions_object_uri_type_idx" ON "ap_interactions" USING btree ("object_uri","type");
 CREATE INDEX "ap_interactions_actor_uri_created_at_idx" ON "ap_interactions" USING btree ("actor_uri","created_at" DESC NULLS LAST);
 CREATE INDEX "ap_notifications_user_id_read_at_idx" ON "ap_notifications" USING btree ("user_id","read_at");
 CREATE INDEX "ap_notifications_user_id_created_at_idx" ON "ap_notifications" USING btree ("user_id","created_at" DESC NULLS LAST);
 CREATE INDEX "ap_objects_attributed_to_published_at_idx" ON "ap_objects" USING btree ("attributed_to","published_at" DESC NULLS LAST);
+CREATE INDEX "ap_objects_attributed_to_seq_idx" ON "ap_objects" USING btree ("attributed_to","seq" DESC NULLS LAST);
+CREATE INDEX "ap_objects_local_visibility_seq_idx" ON "ap_objects" USING btree ("local","visibility","seq" DESC NULLS LAST);
+CREATE INDEX "ap_objects_hashtags_idx" ON "ap_objects" USING gin ("hashtags");
+CREATE INDEX "ap_objects_audience_idx" ON "ap_objects" USING gin ("audience");
 CREATE INDEX "ap_objects_in_reply_to_idx" ON "ap_objects" USING btree ("in_reply_to");
 CREATE INDEX "ap_objects_local_actor_id_idx" ON "ap_objects" USING btree ("local_actor_id");
 CREATE INDEX "ap_remote_actors_host_preferred_username_idx" ON "ap_remote_actors" USING btree ("host","preferred_username");
 CREATE INDEX "ap_remote_actors_key_id_idx" ON "ap_remote_actors" USING btree ("key_id");
+CREATE INDEX "ap_reports_status_created_at_idx" ON "ap_reports" USING btree ("status","created_at" DESC NULLS LAST);
 CREATE INDEX "ghost_sync_runs_started_at_idx" ON "ghost_sync_runs" USING btree ("started_at" DESC NULLS LAST);
 CREATE INDEX "ghost_webhook_events_unprocessed_idx" ON "ghost_webhook_events" USING btree ("received_at") WHERE "ghost_webhook_events"."processed_at" is null;
 CREATE INDEX "ghost_webhook_events_received_at_idx" ON "ghost_webhook_events" USING btree ("received_at" DESC NULLS LAST);

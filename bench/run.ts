@@ -19,6 +19,11 @@ const { values, positionals } = parseArgs({
 });
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const which = positionals[0] ?? 'composed-page';
+// `pnpm bench ap-fanout`: the ActivityPub fan-out benchmark (bench/ap-fanout/) instead.
+if (positionals[0] === 'ap-fanout') {
+  const { runApFanoutCli } = await import('./ap-fanout/cli.ts');
+  process.exit(await runApFanoutCli());
+}
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 
@@ -29,7 +34,7 @@ if (which === 'market-search') {
   process.exit();
 }
 if (which !== 'composed-page') {
-  process.stderr.write(`unknown benchmark ${which}; known: composed-page, market-search\n`);
+  process.stderr.write(`unknown benchmark ${which}; known: composed-page, market-search, ap-fanout\n`);
   process.exit(2);
 }
 

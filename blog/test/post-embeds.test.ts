@@ -6,6 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { INTERNAL_HEADERS, ProductCardsQuery } from '@rose-ash/shared/contracts/widgets.ts';
+import { invalidateFragment } from '@rose-ash/shared/infrastructure/fragments.ts';
+import { PAGE_CACHE_HEADER } from '@rose-ash/shared/infrastructure/page-cache.ts';
 import { articleId } from '@rose-ash/shared/services/blog/post-activities.ts';
 import { productSlugOf, splitAtProductLinks } from '@rose-ash/shared/services/blog/product-links.ts';
 import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
@@ -111,6 +113,26 @@ describe('a post page with other apps up', () => {
     expect(at('</article>')).toBeLessThan(at('<ol class="comments">'));
     const commentsAsked = asked.find((u) => u.pathname.endsWith('/comments'));
     expect(commentsAsked?.searchParams.get('object')).toBe(object);
+  });
+
+  it('drops its cached copy when the replies or the cards it shows are invalidated', async () => {
+    const market = live.config.apps.market.publicUrl;
+    const post = await seedPost(live.database.handle, { title: 'Cached list', html: body(market) });
+    const get = () => live.app.inject({ url: `/${post.slug}/`, headers: html, cookies: visited });
+    expect((await get()).headers[PAGE_CACHE_HEADER]).toBe('miss');
+    expect((await get()).headers[PAGE_CACHE_HEADER]).toBe('hit');
+    // A new reply arrived: federation invalidates the post's comments.
+    await invalidateFragment(live.app.cache, 'comments', {
+      params: { object: articleId(live.config, post) },
+    });
+    expect((await get()).headers[PAGE_CACHE_HEADER]).toBe('miss');
+    expect((await get()).headers[PAGE_CACHE_HEADER]).toBe('hit');
+    // A price changed: the market invalidates the cards showing the product (as it received them).
+    await invalidateFragment(live.app.cache, 'product-cards', { params: { slugs: 'damson-jam' } });
+    expect((await get()).headers[PAGE_CACHE_HEADER]).toBe('miss');
+    // Cards of a product this post does not show leave it cached.
+    await invalidateFragment(live.app.cache, 'product-cards', { params: { slugs: 'other-jam' } });
+    expect((await get()).headers[PAGE_CACHE_HEADER]).toBe('hit');
   });
 
   it('asks nothing of the market for a post without product links, and shows no comments on a page', async () => {

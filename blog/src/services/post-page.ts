@@ -1,8 +1,9 @@
 import type { PostDto } from '@rose-ash/shared/contracts/dtos.ts';
-import type { FragmentRequest } from '@rose-ash/shared/infrastructure/fragments.ts';
+import { type FragmentRequest, fragmentPageTag } from '@rose-ash/shared/infrastructure/fragments.ts';
+import { tagPage } from '@rose-ash/shared/infrastructure/page-cache.ts';
 import { articleId } from '@rose-ash/shared/services/blog/post-activities.ts';
 import { splitAtProductLinks } from '@rose-ash/shared/services/blog/product-links.ts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export interface PostPageParts {
   /** The post's HTML with the market's `product-cards` after each block linking to products. */
@@ -17,8 +18,13 @@ export interface PostPageParts {
  * What other apps add to a post page, fetched in one parallel round (each fragment within its
  * timeout, a stale copy or nothing when its app is down): product cards where the post links
  * to market products, the calendars attached to it, and the fediverse replies to its Article.
+ * The page is tagged with each, so invalidating one of them purges the cached page.
  */
-export async function postPageParts(app: FastifyInstance, post: PostDto): Promise<PostPageParts> {
+export async function postPageParts(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  post: PostDto,
+): Promise<PostPageParts> {
   const segments = splitAtProductLinks(post.html ?? '', app.config.apps.market.publicUrl);
   const cards: FragmentRequest[] = segments
     .filter((s) => s.slugs.length)
@@ -30,7 +36,14 @@ export async function postPageParts(app: FastifyInstance, post: PostDto): Promis
       ? [{ name: 'comments' as const, params: { object: articleId(app.config, post) } }]
       : []),
   ];
-  const fetched = await app.fragments.fetchMany([...cards, ...extras]);
+  const wanted = [...cards, ...extras];
+  const fetched = await app.fragments.fetchMany(wanted);
+  // A cached copy of this page goes when any of these fragments is invalidated (new replies,
+  // a price change), instead of showing the old ones until it expires.
+  tagPage(
+    request,
+    wanted.map((f) => fragmentPageTag(f.name, f.params ?? {})),
+  );
   let card = 0;
   const body = segments
     .map((s) => {

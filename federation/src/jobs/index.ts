@@ -20,7 +20,12 @@ export const federationJobs = fp(
       return { payloads, links };
     });
     if (app.config.runEventProcessor) {
-      const processor = new EventProcessor({ db: app.db, config: app.config, logger: app.log });
+      const processor = new EventProcessor({
+        db: app.db,
+        config: app.config,
+        logger: app.log,
+        cache: app.cache,
+      });
       app.jobs.registerWorker('federation.event-processor', {
         start: () => processor.start(),
         stop: () => processor.stop(),

@@ -6,6 +6,7 @@ import {
   apDeliveries,
   apDeliveryAttempts,
   apFollows,
+  apObjects,
   apRemoteActors,
 } from '@rose-ash/shared/db/schema/index.ts';
 import {
@@ -13,15 +14,19 @@ import {
   deliverToInbox,
 } from '@rose-ash/shared/infrastructure/activitypub/delivery.ts';
 import {
+  fetchActivityDocument,
   type RemoteFetchOptions,
   remoteFetchOptions,
 } from '@rose-ash/shared/infrastructure/activitypub/remote-fetch.ts';
 import { requestSigner } from '@rose-ash/shared/infrastructure/activitypub/signatures.ts';
 import { AS_PUBLIC, actorUri, parseLocalActorUri } from '@rose-ash/shared/infrastructure/activitypub/uris.ts';
-import { resolveRemoteActor } from '@rose-ash/shared/services/federation/actor-store.ts';
+import type { Cache } from '@rose-ash/shared/infrastructure/cache.ts';
+import { isBlocked, resolveRemoteActor } from '@rose-ash/shared/services/federation/actor-store.ts';
+import { dropAccountNav } from '@rose-ash/shared/services/federation/notification-service.ts';
+import { dropComments } from '@rose-ash/shared/services/federation/social-hub.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
-import { inboundHandlers } from './inbound-handlers.ts';
+import { type InboundEffects, inboundHandlers } from './inbound-handlers.ts';
 
 type Logger = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error' | 'debug'>;
 
@@ -29,6 +34,11 @@ export interface EventProcessorOptions {
   db: DatabaseHandle;
   config: AppConfig;
   logger: Logger;
+  /**
+   * The fragment cache: after an incoming activity is applied, the `account-nav` badges and
+   * `comments` fragments it changed are dropped. Without it they expire on their own.
+   */
+  cache?: Cache | null;
   /** Recorded as `claimed_by`; unique per worker. */
   workerId?: string;
   batchSize?: number;
@@ -76,8 +86,9 @@ export class EventProcessor {
   private readonly config: AppConfig;
   private readonly logger: Logger;
   private readonly fetchOptions: RemoteFetchOptions;
+  private readonly cache: Cache | null;
   private readonly options: Required<
-    Omit<EventProcessorOptions, 'db' | 'config' | 'logger' | 'beforeActivity'>
+    Omit<EventProcessorOptions, 'db' | 'config' | 'logger' | 'beforeActivity' | 'cache'>
   > &
     Pick<EventProcessorOptions, 'beforeActivity'>;
   private running: Promise<void> | null = null;
@@ -88,6 +99,7 @@ export class EventProcessor {
     this.db = options.db;
     this.config = options.config;
     this.logger = options.logger;
+    this.cache = options.cache ?? null;
     this.fetchOptions = remoteFetchOptions(options.config);
     this.workerId = options.workerId ?? `ep-${randomUUID()}`;
     this.options = {
@@ -180,6 +192,10 @@ export class EventProcessor {
         });
       } else {
         const handler = inboundHandlers[row.type];
+        const effects: InboundEffects = { notifiedUsers: new Set(), repliesChanged: new Set() };
+        // Requests happen before the transaction, never inside it (a slow server must not hold a
+        // transaction open), and their failures only cost detail (a name, an avatar, a boost).
+        const fetched = handler ? await this.prepareInbound(row) : null;
         await this.db.db.transaction(async (tx) => {
           if (handler) {
             await handler({
@@ -188,18 +204,55 @@ export class EventProcessor {
               activity: row.object,
               actor: row.actor_uri,
               activityId: row.activity_id,
+              fetched,
+              effects,
             });
           } else {
             this.logger.debug({ type: row.type, activity: row.activity_id }, 'no handler for activity type');
           }
           await this.finish(tx, row.id, 'done', null);
         });
+        await Promise.all([
+          dropAccountNav(this.cache, effects.notifiedUsers),
+          dropComments(this.cache, effects.repliesChanged),
+        ]).catch((err: unknown) => this.logger.warn({ err }, 'cache invalidation failed'));
       }
     } catch (err) {
       const message = (err as Error).message ?? String(err);
       const giveUp = row.attempts >= this.options.maxActivityAttempts;
       this.logger.warn({ err, activity: row.activity_id, giveUp }, 'activity processing failed');
       await this.finish(this.db.db, row.id, giveUp ? 'failed' : 'pending', message);
+    }
+  }
+
+  /**
+   * Before an incoming activity is applied: the sender's profile is cached (names and avatars
+   * on timelines, comments and notifications), and a boosted post we do not have is fetched
+   * from its own origin. Returns that post, or null.
+   */
+  private async prepareInbound(row: ClaimedActivity): Promise<Record<string, unknown> | null> {
+    const sign = requestSigner(this.config, actorUri(this.config, { kind: 'app', app: 'federation' }));
+    if (row.type !== 'Delete' && !parseLocalActorUri(this.config, row.actor_uri)) {
+      await resolveRemoteActor(this.db.db, row.actor_uri, this.fetchOptions, sign).catch((err: unknown) =>
+        this.logger.debug({ err, actor: row.actor_uri }, 'sender profile not fetched'),
+      );
+    }
+    if (row.type !== 'Announce' || typeof row.object['object'] !== 'string') return null;
+    const uri = row.object['object'];
+    if (parseLocalActorUri(this.config, uri) || !URL.canParse(uri)) return null;
+    const [known] = await this.db.db
+      .select({ id: apObjects.id })
+      .from(apObjects)
+      .where(eq(apObjects.uri, uri))
+      .limit(1);
+    if (known || (await isBlocked(this.db.db, [uri]))) return null;
+    try {
+      const { url, document } = await fetchActivityDocument(uri, this.fetchOptions, sign);
+      // Only what the object's own server says about it (a redirect elsewhere is not it).
+      return document['id'] === uri && new URL(url).origin === new URL(uri).origin ? document : null;
+    } catch (err) {
+      this.logger.debug({ err, object: uri }, 'boosted object not fetched');
+      return null;
     }
   }
 

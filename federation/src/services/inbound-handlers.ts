@@ -5,14 +5,24 @@ import {
   apActors,
   apFollows,
   apInteractions,
-  apNotifications,
   apObjects,
+  apReports,
+  users,
 } from '@rose-ash/shared/db/schema/index.ts';
-import { sanitizeRemoteHtml } from '@rose-ash/shared/infrastructure/activitypub/sanitize.ts';
-import { AS_PUBLIC, parseLocalActorUri } from '@rose-ash/shared/infrastructure/activitypub/uris.ts';
-import { ensureLocalActorId } from '@rose-ash/shared/services/federation/actor-store.ts';
+import { parseLocalActorUri } from '@rose-ash/shared/infrastructure/activitypub/uris.ts';
+import { ensureLocalActorId, storeRemoteActor } from '@rose-ash/shared/services/federation/actor-store.ts';
+import { notifyMember } from '@rose-ash/shared/services/federation/notification-service.ts';
 import { recordOutgoingActivity } from '@rose-ash/shared/services/federation/outgoing-activities.ts';
+import { objectValues, STORED_OBJECT_TYPES } from '@rose-ash/shared/services/federation/remote-objects.ts';
 import { and, eq, or } from 'drizzle-orm';
+
+/** What applying an activity changed that cached pages show; dropped after the commit. */
+export interface InboundEffects {
+  /** Members whose `account-nav` badge changed (a new notification). */
+  notifiedUsers: Set<number>;
+  /** Objects whose `comments` fragment changed (a reply arrived, changed or went). */
+  repliesChanged: Set<string>;
+}
 
 /** What an inbound handler gets: the verified activity, inside the processor's transaction. */
 export interface InboundContext {
@@ -23,6 +33,12 @@ export interface InboundContext {
   /** The signer, already checked to be the activity's actor. */
   actor: string;
   activityId: string;
+  /**
+   * An object the processor fetched before the transaction (a boosted post we did not have),
+   * from the object's own origin; handlers never make requests themselves.
+   */
+  fetched?: Record<string, unknown> | null;
+  effects: InboundEffects;
 }
 
 export type InboundHandler = (ctx: InboundContext) => Promise<void>;
@@ -39,40 +55,72 @@ function idOf(v: unknown): string | null {
 function list(v: unknown): unknown[] {
   return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
 }
-
-/** The member (user id) behind one of our Person actor URIs, if any. */
-async function memberUserId(ctx: InboundContext, uri: string): Promise<number | null> {
-  const ref = parseLocalActorUri(ctx.config, uri);
-  if (ref?.kind !== 'member') return null;
-  const actorId = await ensureLocalActorId(ctx.tx, ctx.config, ref);
-  if (actorId === null) return null;
-  const [row] = await ctx.tx
-    .select({ userId: apActors.userId })
-    .from(apActors)
-    .where(eq(apActors.id, actorId));
-  return row?.userId ?? null;
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
 }
 
 async function notify(
   ctx: InboundContext,
-  userId: number,
+  recipientUri: string,
   type: ApNotificationType,
   objectUri: string | null,
-): Promise<void> {
-  await ctx.tx
-    .insert(apNotifications)
-    .values({ userId, type, actorUri: ctx.actor, objectUri, activityId: ctx.activityId })
-    .onConflictDoNothing();
+): Promise<boolean> {
+  const userId = await notifyMember(ctx.tx, ctx.config, recipientUri, {
+    type,
+    actorUri: ctx.actor,
+    objectUri,
+    activityId: ctx.activityId,
+  });
+  if (userId !== null) ctx.effects.notifiedUsers.add(userId);
+  return userId !== null;
 }
 
-/** Follow → follower stored (accepted) and an Accept that embeds the whole Follow. */
+/**
+ * Follow → follower stored and an Accept that embeds the whole Follow; a member who approves
+ * followers by hand gets a follow request instead (they answer it from the hub).
+ */
 const follow: InboundHandler = async (ctx) => {
   const target = idOf(ctx.activity['object']);
   const ref = target ? parseLocalActorUri(ctx.config, target) : null;
   if (!target || !ref) return;
   const localActorId = await ensureLocalActorId(ctx.tx, ctx.config, ref);
   if (localActorId === null) return;
-  const isNew = await ctx.tx
+  let approvesByHand = false;
+  if (ref.kind === 'member') {
+    const [member] = await ctx.tx
+      .select({ manual: users.manuallyApprovesFollowers })
+      .from(users)
+      .innerJoin(apActors, eq(apActors.userId, users.id))
+      .where(eq(apActors.id, localActorId));
+    approvesByHand = member?.manual ?? false;
+  }
+  const [existing] = await ctx.tx
+    .select()
+    .from(apFollows)
+    .where(and(eq(apFollows.followerUri, ctx.actor), eq(apFollows.followingUri, target)));
+  if (approvesByHand && existing?.state !== 'accepted') {
+    await ctx.tx
+      .insert(apFollows)
+      .values({
+        followerUri: ctx.actor,
+        followingUri: target,
+        localActorId,
+        direction: 'in',
+        state: 'pending',
+        followActivityId: ctx.activityId,
+      })
+      .onConflictDoUpdate({
+        target: [apFollows.followerUri, apFollows.followingUri],
+        set: { state: 'pending', followActivityId: ctx.activityId, acceptedAt: null },
+      });
+    await notify(ctx, target, 'follow_request', null);
+    return;
+  }
+  await ctx.tx
     .insert(apFollows)
     .values({
       followerUri: ctx.actor,
@@ -86,18 +134,16 @@ const follow: InboundHandler = async (ctx) => {
     .onConflictDoUpdate({
       target: [apFollows.followerUri, apFollows.followingUri],
       set: { state: 'accepted', followActivityId: ctx.activityId, acceptedAt: new Date() },
-    })
-    .returning({ id: apFollows.id });
-  const { '@context': _context, ...follow } = ctx.activity;
+    });
+  const { '@context': _context, ...followActivity } = ctx.activity;
   // A repeated Follow is answered again: the remote may have lost our first Accept.
   await recordOutgoingActivity(ctx.tx, ctx.config, {
     actor: ref,
     type: 'Accept',
-    object: follow,
+    object: followActivity,
     to: [ctx.actor],
   });
-  const userId = await memberUserId(ctx, target);
-  if (userId !== null && isNew.length) await notify(ctx, userId, 'follow', null);
+  if (existing?.state !== 'accepted') await notify(ctx, target, 'follow', null);
 };
 
 /** Undo(Follow) removes the follower; Undo(Like/Announce) removes the interaction. */
@@ -128,97 +174,66 @@ const undo: InboundHandler = async (ctx) => {
   }
 };
 
-const STORED_TYPES = new Set(['Note', 'Article', 'Question', 'Page', 'Event']);
-
-function visibilityOf(object: Record<string, unknown>, actor: string) {
-  const to = list(object['to']).map(idOf);
-  const cc = list(object['cc']).map(idOf);
-  if (to.includes(AS_PUBLIC)) return 'public' as const;
-  if (cc.includes(AS_PUBLIC)) return 'unlisted' as const;
-  if ([...to, ...cc].some((a) => a === `${actor}/followers` || (a?.endsWith('/followers') ?? false))) {
-    return 'followers' as const;
-  }
-  return 'direct' as const;
-}
-
-function objectValues(object: Record<string, unknown>, actor: string) {
-  const attachments = list(object['attachment'])
-    .map(obj)
-    .filter((a): a is Record<string, unknown> => a !== null && typeof idOf(a['url']) === 'string')
-    .map((a) => ({
-      type: str(a['type']) ?? 'Document',
-      url: idOf(a['url']) as string,
-      ...(str(a['mediaType']) ? { mediaType: str(a['mediaType']) as string } : {}),
-      ...(str(a['name']) ? { name: str(a['name']) as string } : {}),
-    }));
-  const published = Date.parse(str(object['published']) ?? '');
-  const updated = Date.parse(str(object['updated']) ?? '');
-  const content = str(object['content']);
-  return {
-    type: str(object['type']) ?? 'Note',
-    attributedTo: actor,
-    name: str(object['name']),
-    content: content === null ? null : sanitizeRemoteHtml(content),
-    summary: str(object['summary']),
-    sensitive: object['sensitive'] === true,
-    url: idOf(list(object['url'])[0]) ?? null,
-    inReplyTo: idOf(object['inReplyTo']),
-    visibility: visibilityOf(object, actor),
-    attachments,
-    publishedAt: Number.isNaN(published) ? new Date() : new Date(published),
-    editedAt: Number.isNaN(updated) ? null : new Date(updated),
-    raw: object,
-  };
-}
-
 /** Replies to members' posts and mentions of members become notifications. */
 async function notifyMentionsAndReplies(ctx: InboundContext, object: Record<string, unknown>, uri: string) {
-  const notified = new Set<number>();
+  const notified = new Set<string>();
   const inReplyTo = idOf(object['inReplyTo']);
   if (inReplyTo) {
     const [parent] = await ctx.tx
-      .select({ userId: apActors.userId })
+      .select({ author: apObjects.attributedTo })
       .from(apObjects)
-      .innerJoin(apActors, eq(apActors.id, apObjects.localActorId))
       .where(and(eq(apObjects.uri, inReplyTo), eq(apObjects.local, true)));
-    if (parent?.userId) {
-      await notify(ctx, parent.userId, 'reply', uri);
-      notified.add(parent.userId);
-    }
+    if (parent && (await notify(ctx, parent.author, 'reply', uri))) notified.add(parent.author);
   }
-  for (const tag of list(object['tag']).map(obj)) {
+  for (const tag of list(object['tag']).map(obj).slice(0, 100)) {
     if (str(tag?.['type']) !== 'Mention') continue;
     const href = str(tag?.['href']);
-    const userId = href ? await memberUserId(ctx, href) : null;
-    if (userId !== null && !notified.has(userId)) {
-      await notify(ctx, userId, 'mention', uri);
-      notified.add(userId);
-    }
+    if (!href || notified.has(href)) continue;
+    if (await notify(ctx, href, 'mention', uri)) notified.add(href);
   }
+}
+
+/** A post of the actor's (same origin, attributed to it) as stored; null when we do not keep it. */
+function ownedObject(ctx: InboundContext, object: Record<string, unknown> | null) {
+  const uri = idOf(object);
+  if (!object || !uri || !STORED_OBJECT_TYPES.has(str(object['type']) ?? '')) return null;
+  if (idOf(list(object['attributedTo'])[0]) !== ctx.actor || !sameOrigin(uri, ctx.actor)) return null;
+  const values = objectValues(object, ctx.actor);
+  return values ? { uri, values } : null;
 }
 
 const create: InboundHandler = async (ctx) => {
   const object = obj(ctx.activity['object']);
-  const uri = idOf(object);
-  if (!object || !uri || !STORED_TYPES.has(str(object['type']) ?? '')) return;
-  if (idOf(object['attributedTo']) !== ctx.actor) return;
-  const values = objectValues(object, ctx.actor);
-  await ctx.tx
+  const owned = ownedObject(ctx, object);
+  if (!object || !owned) return;
+  const inserted = await ctx.tx
     .insert(apObjects)
-    .values({ uri, ...values })
-    .onConflictDoNothing({ target: apObjects.uri });
-  await notifyMentionsAndReplies(ctx, object, uri);
+    .values({ uri: owned.uri, ...owned.values })
+    .onConflictDoNothing({ target: apObjects.uri })
+    .returning({ id: apObjects.id });
+  if (!inserted.length) return;
+  if (owned.values.inReplyTo) ctx.effects.repliesChanged.add(owned.values.inReplyTo);
+  await notifyMentionsAndReplies(ctx, object, owned.uri);
 };
 
+/** Update of a post (edited remotely) or of the actor's own profile. */
 const update: InboundHandler = async (ctx) => {
   const object = obj(ctx.activity['object']);
-  const uri = idOf(object);
-  if (!object || !uri || !STORED_TYPES.has(str(object['type']) ?? '')) return;
-  const values = objectValues(object, ctx.actor);
-  await ctx.tx
+  if (!object) return;
+  if (idOf(object) === ctx.actor) {
+    await storeRemoteActor(ctx.tx, object).catch(() => undefined);
+    return;
+  }
+  const owned = ownedObject(ctx, object);
+  if (!owned) return;
+  const changed = await ctx.tx
     .update(apObjects)
-    .set({ ...values, editedAt: values.editedAt ?? new Date() })
-    .where(and(eq(apObjects.uri, uri), eq(apObjects.attributedTo, ctx.actor), eq(apObjects.local, false)));
+    .set({ ...owned.values, editedAt: owned.values.editedAt ?? new Date() })
+    .where(
+      and(eq(apObjects.uri, owned.uri), eq(apObjects.attributedTo, ctx.actor), eq(apObjects.local, false)),
+    )
+    .returning({ inReplyTo: apObjects.inReplyTo });
+  for (const row of changed) if (row.inReplyTo) ctx.effects.repliesChanged.add(row.inReplyTo);
 };
 
 const remove: InboundHandler = async (ctx) => {
@@ -229,16 +244,30 @@ const remove: InboundHandler = async (ctx) => {
     await ctx.tx.delete(apFollows).where(eq(apFollows.followerUri, ctx.actor));
     return;
   }
-  await ctx.tx
+  const gone = await ctx.tx
     .update(apObjects)
     .set({ deletedAt: new Date(), content: null })
-    .where(and(eq(apObjects.uri, uri), eq(apObjects.attributedTo, ctx.actor), eq(apObjects.local, false)));
+    .where(and(eq(apObjects.uri, uri), eq(apObjects.attributedTo, ctx.actor), eq(apObjects.local, false)))
+    .returning({ inReplyTo: apObjects.inReplyTo });
+  for (const row of gone) if (row.inReplyTo) ctx.effects.repliesChanged.add(row.inReplyTo);
 };
 
 function interaction(type: 'like' | 'announce'): InboundHandler {
   return async (ctx) => {
     const objectUri = idOf(ctx.activity['object']);
     if (!objectUri) return;
+    // A boosted post we did not have, fetched from its own origin before the transaction.
+    const fetched = type === 'announce' ? obj(ctx.fetched) : null;
+    if (fetched && idOf(fetched) === objectUri) {
+      const author = idOf(list(fetched['attributedTo'])[0]);
+      const values = author && sameOrigin(author, objectUri) ? objectValues(fetched, author) : null;
+      if (values) {
+        await ctx.tx
+          .insert(apObjects)
+          .values({ uri: objectUri, ...values })
+          .onConflictDoNothing({ target: apObjects.uri });
+      }
+    }
     const inserted = await ctx.tx
       .insert(apInteractions)
       .values({ type, actorUri: ctx.actor, objectUri, activityId: ctx.activityId })
@@ -246,11 +275,10 @@ function interaction(type: 'like' | 'announce'): InboundHandler {
       .returning({ id: apInteractions.id });
     if (!inserted.length) return;
     const [target] = await ctx.tx
-      .select({ userId: apActors.userId })
+      .select({ author: apObjects.attributedTo })
       .from(apObjects)
-      .innerJoin(apActors, eq(apActors.id, apObjects.localActorId))
       .where(and(eq(apObjects.uri, objectUri), eq(apObjects.local, true)));
-    if (target?.userId) await notify(ctx, target.userId, type, objectUri);
+    if (target) await notify(ctx, target.author, type, objectUri);
   };
 }
 
@@ -274,6 +302,40 @@ function followAnswer(state: 'accepted' | 'rejected'): InboundHandler {
   };
 }
 
+/**
+ * Flag: another server forwards a report about one of our accounts or posts (Mastodon sends the
+ * account and the posts as `object`, the reporter's words as `content`). It becomes a report
+ * for our admins, once per Flag.
+ */
+const flag: InboundHandler = async (ctx) => {
+  const objects = list(ctx.activity['object'])
+    .map(idOf)
+    .filter((u): u is string => !!u && u.length <= 2_000)
+    .slice(0, 50);
+  if (!objects.length) return;
+  const accounts = objects.filter((u) => parseLocalActorUri(ctx.config, u));
+  const posts = objects.filter((u) => !accounts.includes(u));
+  let target = accounts[0] ?? null;
+  if (!target && posts.length) {
+    const [post] = await ctx.tx
+      .select({ author: apObjects.attributedTo })
+      .from(apObjects)
+      .where(eq(apObjects.uri, posts[0] as string));
+    target = post?.author ?? null;
+  }
+  if (!target) return;
+  await ctx.tx
+    .insert(apReports)
+    .values({
+      reporterActorUri: ctx.actor,
+      targetActorUri: target,
+      objectUris: posts,
+      comment: (str(ctx.activity['content']) ?? '').slice(0, 5_000),
+      flagActivityId: ctx.activityId,
+    })
+    .onConflictDoNothing();
+};
+
 /** The `type → handler` table for incoming activities; other types are logged and skipped. */
 export const inboundHandlers: Record<string, InboundHandler> = {
   Follow: follow,
@@ -285,4 +347,5 @@ export const inboundHandlers: Record<string, InboundHandler> = {
   Announce: interaction('announce'),
   Accept: followAnswer('accepted'),
   Reject: followAnswer('rejected'),
+  Flag: flag,
 };

@@ -1066,6 +1066,227 @@ export type EventObjectLookup =
 
 // ---- federation (social hub) ------------------------------------------------------------
 
+const apVisibility = z.enum(['public', 'unlisted', 'followers', 'direct']);
+
+/** A member as the social hub shows them; `username` is null until they pick one. */
+export const MemberDto = z
+  .object({
+    userId: id,
+    username: z.string().nullable(),
+    displayName: z.string().nullable(),
+    bio: z.string().nullable(),
+    avatarUrl: z.string().nullable(),
+    /** `@name@federation-host`, or null without a username. */
+    handle: z.string().nullable(),
+    actorUri: z.string().nullable(),
+    manuallyApprovesFollowers: z.boolean(),
+  })
+  .readonly();
+export type MemberDto = z.infer<typeof MemberDto>;
+
+/** Any account (a member, an app, a remote actor) as a line in a list or a post's byline. */
+export const AccountRefDto = z
+  .object({
+    uri: z.string(),
+    name: z.string(),
+    /** `@user@host`. */
+    handle: z.string(),
+    avatarUrl: z.string().nullable(),
+    /** Our page about the account (a member's profile, a remote account's page). */
+    profilePath: z.string(),
+    /** The account's own page on its server (http(s) only), when known. */
+    externalUrl: z.string().nullable(),
+    local: z.boolean(),
+  })
+  .readonly();
+export type AccountRefDto = z.infer<typeof AccountRefDto>;
+
+export const AttachmentDto = z
+  .object({
+    url: z.string(),
+    mediaType: z.string().nullable(),
+    description: z.string().nullable(),
+    isImage: z.boolean(),
+  })
+  .readonly();
+export type AttachmentDto = z.infer<typeof AttachmentDto>;
+
+/** A post (a member's note or a remote note/article) as a timeline entry. */
+export const StatusDto = z
+  .object({
+    /** `ap_objects.id`: our thread page is `/social/notes/<id>`. */
+    id,
+    uri: z.string(),
+    /** The post's own page (http(s)); for ours, its thread page. */
+    url: z.string(),
+    type: z.string(),
+    /** Title of an Article or Event. */
+    name: z.string().nullable(),
+    author: AccountRefDto,
+    /** Sanitised HTML (stored sanitised; the allowlist of sanitize.ts). */
+    contentHtml: z.string(),
+    /** The content warning; the content is collapsed behind it. */
+    contentWarning: z.string().nullable(),
+    sensitive: z.boolean(),
+    visibility: apVisibility,
+    inReplyTo: z.string().nullable(),
+    /** Our thread page of the post replied to, when we have it. */
+    inReplyToId: id.nullable(),
+    publishedAt: z.date(),
+    editedAt: z.date().nullable(),
+    attachments: z.array(AttachmentDto).readonly(),
+    hashtags: z.array(z.string()).readonly(),
+    likes: z.number().int().nonnegative(),
+    boosts: z.number().int().nonnegative(),
+    replies: z.number().int().nonnegative(),
+    likedByViewer: z.boolean(),
+    boostedByViewer: z.boolean(),
+    /** The viewer wrote it (may edit and delete). */
+    byViewer: z.boolean(),
+    /** Public and unlisted posts can be boosted. */
+    boostable: z.boolean(),
+    /** Set when this entry is someone's boost of the post. */
+    boostedBy: AccountRefDto.nullable(),
+    /** This entry's timeline position (`max_id` for the next page). */
+    cursor: z.number().int(),
+  })
+  .readonly();
+export type StatusDto = z.infer<typeof StatusDto>;
+
+export const TimelinePageDto = z
+  .object({
+    items: z.array(StatusDto).readonly(),
+    /** Pass as `max_id` for older entries; null on the last page. */
+    nextMaxId: z.number().int().nullable(),
+  })
+  .readonly();
+export type TimelinePageDto = z.infer<typeof TimelinePageDto>;
+
+/** A conversation around one post: what it replies to (oldest first), it, and its replies. */
+export const ThreadDto = z
+  .object({
+    ancestors: z.array(StatusDto).readonly(),
+    status: StatusDto,
+    descendants: z.array(StatusDto.and(z.object({ depth: z.number().int() }))).readonly(),
+  })
+  .readonly();
+export type ThreadDto = z.infer<typeof ThreadDto>;
+
+/** The viewer's follow of an account. */
+export const FollowStateDto = z.enum(['none', 'pending', 'accepted', 'rejected']);
+export type FollowStateDto = z.infer<typeof FollowStateDto>;
+
+/** A remote account's page: its profile, and how the viewer relates to it. */
+export const RemoteAccountDto = z
+  .object({
+    id,
+    account: AccountRefDto,
+    type: z.string(),
+    /** Sanitised HTML. */
+    summaryHtml: z.string(),
+    manuallyApprovesFollowers: z.boolean(),
+    following: FollowStateDto,
+    followsViewer: z.boolean(),
+    blocked: z.boolean(),
+  })
+  .readonly();
+export type RemoteAccountDto = z.infer<typeof RemoteAccountDto>;
+
+export const FollowListDto = z
+  .object({
+    items: z.array(AccountRefDto.and(z.object({ followId: id }))).readonly(),
+    nextMaxId: z.number().int().nullable(),
+    total: z.number().int().nonnegative(),
+  })
+  .readonly();
+export type FollowListDto = z.infer<typeof FollowListDto>;
+
+export const FollowRequestDto = z.object({ id, account: AccountRefDto, createdAt: z.date() }).readonly();
+export type FollowRequestDto = z.infer<typeof FollowRequestDto>;
+
+export const NotificationDto = z
+  .object({
+    id,
+    type: z.enum(['follow', 'follow_request', 'mention', 'reply', 'like', 'announce']),
+    account: AccountRefDto,
+    /** The post it is about (a mention, a reply, the post liked or boosted), when still there. */
+    status: StatusDto.nullable(),
+    read: z.boolean(),
+    createdAt: z.date(),
+  })
+  .readonly();
+export type NotificationDto = z.infer<typeof NotificationDto>;
+
+export const NotificationPageDto = z
+  .object({ items: z.array(NotificationDto).readonly(), nextMaxId: z.number().int().nullable() })
+  .readonly();
+export type NotificationPageDto = z.infer<typeof NotificationPageDto>;
+
+/** A fediverse reply shown under a blog post. */
+export const CommentDto = z
+  .object({
+    id,
+    uri: z.string(),
+    /** The original on its server (http(s)). */
+    url: z.string(),
+    author: AccountRefDto,
+    contentHtml: z.string(),
+    contentWarning: z.string().nullable(),
+    publishedAt: z.date(),
+    editedAt: z.date().nullable(),
+  })
+  .readonly();
+export type CommentDto = z.infer<typeof CommentDto>;
+
+/** A fediverse comment in the admins' moderation list. */
+export const ModeratedCommentDto = CommentDto.and(
+  z.object({ inReplyTo: z.string(), hidden: z.boolean() }),
+).readonly();
+export type ModeratedCommentDto = z.infer<typeof ModeratedCommentDto>;
+
+export const BlockDto = z
+  .object({
+    id,
+    kind: z.enum(['domain', 'actor']),
+    value: z.string(),
+    reason: z.string().nullable(),
+    createdAt: z.date(),
+  })
+  .readonly();
+export type BlockDto = z.infer<typeof BlockDto>;
+
+export const ReportDto = z
+  .object({
+    id,
+    /** The member who reported, or the remote server's actor for a `Flag`. */
+    reporter: AccountRefDto.nullable(),
+    reporterEmail: z.string().nullable(),
+    target: AccountRefDto,
+    statuses: z.array(StatusDto).readonly(),
+    /** Reported object URIs we do not have. */
+    otherUris: z.array(z.string()).readonly(),
+    comment: z.string(),
+    status: z.enum(['open', 'resolved']),
+    resolutionNote: z.string().nullable(),
+    resolvedAt: z.date().nullable(),
+    createdAt: z.date(),
+    fromRemote: z.boolean(),
+  })
+  .readonly();
+export type ReportDto = z.infer<typeof ReportDto>;
+
+/** What a member types in the compose box. */
+export const ComposeInputDto = z
+  .object({
+    content: z.string(),
+    contentWarning: z.string().nullable(),
+    visibility: apVisibility,
+    /** `ap_objects.id` of the post replied to. */
+    inReplyToId: id.nullable(),
+  })
+  .readonly();
+export type ComposeInputDto = z.infer<typeof ComposeInputDto>;
+
 // ---- account -----------------------------------------------------------------------------
 
 export const ProfileDto = z

@@ -11,6 +11,7 @@ import type {
   AdminPostDto,
   ArticleLookup,
   AuthorDto,
+  BlockDto,
   BookingDetailDto,
   BookingDto,
   BookSeatsResult,
@@ -25,21 +26,28 @@ import type {
   CategoryDto,
   CheckoutInputDto,
   CheckoutResult,
+  CommentDto,
+  ComposeInputDto,
   ContainerRefDto,
   EditablePostDto,
   EditorActionDto,
   EntryBookingRowDto,
   EntryInputDto,
   EventObjectLookup,
+  FollowListDto,
+  FollowRequestDto,
   IssueTicketsInputDto,
   IssueTicketsResult,
   MarketAdminDto,
   MarketDto,
   MarketInputDto,
+  MemberDto,
   MergeCartResult,
+  ModeratedCommentDto,
   NavItemDto,
   NavMenusDto,
   NewsletterDto,
+  NotificationPageDto,
   OrderActionResult,
   OrderDto,
   OrderPageDto,
@@ -54,6 +62,8 @@ import type {
   ProductSortDto,
   ProductSummaryDto,
   ProfileDto,
+  RemoteAccountDto,
+  ReportDto,
   ReserveResult,
   SaveMarketResult,
   SavePostResult,
@@ -62,14 +72,17 @@ import type {
   SearchPageDto,
   SetQuantityResult,
   SitemapEntriesDto,
+  StatusDto,
   StockLine,
   SupplierDto,
   SyncStatusDto,
   TagDto,
+  ThreadDto,
   TicketCheckResult,
   TicketDetailDto,
   TicketTypeDto,
   TicketTypeInputDto,
+  TimelinePageDto,
   UseTicketResult,
   ViewerDto,
   WriterDto,
@@ -403,9 +416,177 @@ export interface EmitActivityInput {
   to?: string[];
   cc?: string[];
 }
+/** Limits for calls that ask another server while a member waits (a lookup, a remote follow). */
+export interface RemoteCallOptions {
+  timeoutMs: number;
+}
+
+/** Outcome of a member's action; `reason` names the expected failure. */
+export type SocialResult<R extends string, T = object> =
+  | ({ readonly ok: true } & Readonly<T>)
+  | { readonly ok: false; readonly reason: R };
+
 export interface FederationService {
   /** Records an outgoing activity in ap_activities (status pending) in the caller's transaction; the EventProcessor delivers it. */
   emit(input: EmitActivityInput, tx?: DatabaseLike): Promise<{ activityId: string }>;
   /** Public actor URI of an app's Service actor or a member's Person actor (by username). */
   actorUri(actor: { app: AppName } | { username: string }): string;
+
+  // ---- social hub: members' profiles -------------------------------------------------------
+  /** A member (by user id) with their fediverse profile, or null. */
+  getMember(userId: number): Promise<MemberDto | null>;
+  /** A member by handle (case-insensitive), or null. */
+  getMemberByUsername(username: string): Promise<MemberDto | null>;
+  /** Gives a member their handle, once (1–30 of a-z0-9_, unique, not reserved). */
+  chooseUsername(
+    userId: number,
+    username: string,
+  ): Promise<
+    SocialResult<'invalid' | 'reserved' | 'taken' | 'already_chosen' | 'not_found', { username: string }>
+  >;
+  /** Display name, bio (plain text) and follower approval; followers get `Update(Person)`. */
+  updateProfile(
+    userId: number,
+    input: { displayName: string | null; bio: string | null; manuallyApprovesFollowers: boolean },
+  ): Promise<void>;
+  /** Records a stored avatar (a path under the media folder, or null); returns the previous one. */
+  setAvatar(userId: number, avatarPath: string | null): Promise<{ previous: string | null }>;
+
+  // ---- timelines (from the database only: no remote request while a page renders) ----------
+  homeTimeline(userId: number, opts: { maxId?: number | undefined }): Promise<TimelinePageDto>;
+  localTimeline(viewerUserId: number | null, opts: { maxId?: number | undefined }): Promise<TimelinePageDto>;
+  /** An account's posts and boosts (a member's profile, a remote account's page). */
+  accountTimeline(
+    viewerUserId: number | null,
+    actorUri: string,
+    opts: { maxId?: number | undefined },
+  ): Promise<TimelinePageDto>;
+  tagTimeline(
+    viewerUserId: number | null,
+    tag: string,
+    opts: { maxId?: number | undefined },
+  ): Promise<TimelinePageDto>;
+  /** A post with its conversation, if the viewer may see it. */
+  getThread(viewerUserId: number | null, objectId: number): Promise<ThreadDto | null>;
+  getStatus(viewerUserId: number | null, objectId: number): Promise<StatusDto | null>;
+
+  // ---- compose -----------------------------------------------------------------------------
+  /** Publishes a note (mentions resolved by WebFinger within `timeoutMs`) and sends `Create`. */
+  publishNote(
+    userId: number,
+    input: ComposeInputDto,
+    opts: RemoteCallOptions,
+  ): Promise<SocialResult<'no_username' | 'empty' | 'too_long' | 'reply_not_found', { objectId: number }>>;
+  /** The member's own note for the edit form (its typed text), or null. */
+  getNoteForEdit(
+    userId: number,
+    objectId: number,
+  ): Promise<{ id: number; source: string; contentWarning: string | null } | null>;
+  /** Edits a note and sends `Update`. */
+  editNote(
+    userId: number,
+    objectId: number,
+    input: { content: string; contentWarning: string | null },
+    opts: RemoteCallOptions,
+  ): Promise<
+    SocialResult<'no_username' | 'empty' | 'too_long' | 'not_found' | 'deleted', { objectId: number }>
+  >;
+  /** Deletes a note (its URL answers 410) and sends `Delete` with a `Tombstone`. */
+  deleteNote(
+    userId: number,
+    objectId: number,
+  ): Promise<SocialResult<'no_username' | 'not_found' | 'deleted'>>;
+  /**
+   * One of our notes at its ActivityStreams id: its document (public and unlisted only), or
+   * its Tombstone once deleted, or null.
+   */
+  getLocalNote(
+    uri: string,
+  ): Promise<
+    | { kind: 'note'; objectId: number; document: Record<string, unknown> }
+    | { kind: 'gone'; tombstone: Record<string, unknown> }
+    | null
+  >;
+
+  // ---- interactions ------------------------------------------------------------------------
+  /** Like / boost (`on`) or undo it: `Like`, `Announce`, `Undo`. */
+  interact(
+    userId: number,
+    objectId: number,
+    kind: 'like' | 'announce',
+    on: boolean,
+  ): Promise<SocialResult<'no_username' | 'not_found' | 'not_boostable'>>;
+
+  // ---- accounts and follows ----------------------------------------------------------------
+  /**
+   * Finds an account by `@user@host` or actor URL: WebFinger and the actor fetch (cached), and
+   * a preview of its recent public posts stored.
+   */
+  lookupAccount(
+    query: string,
+    opts: RemoteCallOptions,
+  ): Promise<
+    | { readonly ok: true; readonly kind: 'remote'; readonly id: number }
+    | { readonly ok: true; readonly kind: 'local'; readonly username: string }
+    | { readonly ok: false; readonly reason: 'invalid' | 'not_found' | 'unreachable' | 'blocked' }
+  >;
+  /** A cached remote account and the viewer's relation to it, or null. */
+  getRemoteAccount(viewerUserId: number | null, id: number): Promise<RemoteAccountDto | null>;
+  /** Re-reads a remote account's recent public posts from its outbox. */
+  refreshRemoteAccount(
+    id: number,
+    opts: RemoteCallOptions,
+  ): Promise<SocialResult<'not_found' | 'unreachable'>>;
+  /** The viewer's follow of an account: none, pending, accepted or rejected. */
+  followState(viewerUserId: number, actorUri: string): Promise<'none' | 'pending' | 'accepted' | 'rejected'>;
+  follow(
+    userId: number,
+    actorUri: string,
+    opts: RemoteCallOptions,
+  ): Promise<
+    SocialResult<
+      'no_username' | 'not_found' | 'self' | 'blocked' | 'unreachable',
+      { state: 'none' | 'pending' | 'accepted' | 'rejected' }
+    >
+  >;
+  unfollow(userId: number, actorUri: string): Promise<{ ok: boolean }>;
+  followers(username: string, opts: { maxId?: number | undefined }): Promise<FollowListDto | null>;
+  following(username: string, opts: { maxId?: number | undefined }): Promise<FollowListDto | null>;
+  followRequests(userId: number): Promise<readonly FollowRequestDto[]>;
+  answerFollowRequest(userId: number, followId: number, accept: boolean): Promise<{ ok: boolean }>;
+  /** Where "Follow from your server" sends a visitor (their server's subscribe template). */
+  remoteFollowUrl(
+    acct: string,
+    targetUri: string,
+    opts: RemoteCallOptions,
+  ): Promise<SocialResult<'invalid' | 'not_found' | 'unreachable' | 'no_template', { url: string }>>;
+
+  // ---- notifications -----------------------------------------------------------------------
+  listNotifications(userId: number, opts: { maxId?: number | undefined }): Promise<NotificationPageDto>;
+  /** Unread notifications (the `account-nav` badge). */
+  countUnreadNotifications(userId: number): Promise<number>;
+  markAllNotificationsRead(userId: number): Promise<void>;
+
+  // ---- fediverse comments (replies to our objects, e.g. blog articles) ---------------------
+  /** Replies to one object, oldest first, hidden and blocked ones left out (the `comments` fragment). */
+  listComments(objectUri: string): Promise<readonly CommentDto[]>;
+
+  // ---- moderation (admins) -----------------------------------------------------------------
+  listBlocks(): Promise<readonly BlockDto[]>;
+  /** Blocks a domain or an actor: inboxes refuse it, follows with it go, its posts are hidden. */
+  addBlock(
+    input: { kind: 'domain' | 'actor'; value: string; reason: string | null },
+    adminUserId: number,
+  ): Promise<
+    SocialResult<'invalid' | 'own_domain' | 'unknown_account', { id: number; followsRemoved: number }>
+  >;
+  removeBlock(id: number): Promise<{ ok: boolean }>;
+  /** A member reports a post they can see. */
+  reportStatus(userId: number, objectId: number, comment: string): Promise<SocialResult<'not_found'>>;
+  listReports(adminUserId: number, status?: 'open' | 'resolved'): Promise<readonly ReportDto[]>;
+  resolveReport(id: number, adminUserId: number, note: string | null): Promise<{ ok: boolean }>;
+  /** Hides (or shows again) a post, e.g. a fediverse comment under a blog post. */
+  setStatusHidden(objectId: number, hidden: boolean, adminUserId: number): Promise<{ ok: boolean }>;
+  /** Recent fediverse replies to our apps' objects, hidden ones included (admins). */
+  listRecentComments(): Promise<readonly ModeratedCommentDto[]>;
 }

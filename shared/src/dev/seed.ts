@@ -15,6 +15,7 @@ import {
 } from '../db/schema/index.ts';
 import { seedDemoBlog } from './seed-blog.ts';
 import { seedDemoEvents } from './seed-events.ts';
+import { seedFederation } from './seed-federation.ts';
 import { seedMarketDemo } from './seed-market.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -150,6 +151,7 @@ export async function seedDemoContent(db: Database, config: AppConfig): Promise<
       }
     }
     await seedDemoEvents(tx, config, now);
+    await seedFederation(tx, config);
     return true;
   });
 }

@@ -61,6 +61,15 @@ export const ERROR_CODES = {
   CART_ORDER_ACTION_INVALID: { status: 409, message: 'That cannot be done to this order in its state' },
   // EVENTS
   // SOCIAL (the federation app's social hub and moderation)
+  SOCIAL_USERNAME_REQUIRED: {
+    status: 403,
+    message: 'Choose your fediverse username first (on your social profile page)',
+  },
+  SOCIAL_AVATAR_INVALID: {
+    status: 400,
+    message: 'The avatar must be a PNG, JPEG or WebP image of at most 5 MB',
+  },
+  SOCIAL_ACTION_REFUSED: { status: 400, message: 'That cannot be done with this post or account' },
   // ACCOUNT
   // Generic resources.
   RESOURCE_NOT_FOUND: { status: 404, message: 'Not found' },

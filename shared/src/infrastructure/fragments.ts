@@ -23,6 +23,7 @@ import type { SessionUser } from './auth-types.ts';
 import { type Cache, CacheUnavailableError } from './cache.ts';
 import type { ZodTypeProvider } from './contracts.ts';
 import { AppError } from './errors.ts';
+import { purgePageCache } from './page-tags.ts';
 
 /** How long the stale copy outlives the fresh one: long enough to ride out an app restart or outage. */
 export const FRAGMENT_STALE_TTL_SECONDS = 24 * 60 * 60;
@@ -94,6 +95,17 @@ export async function invalidateFragment(
     // Best effort: with Redis away the copy expires by its TTL (the change itself is committed).
     if (!(err instanceof CacheUnavailableError)) throw err;
   }
+  // Cached pages that carry this copy in their body (a post's comments, its product cards).
+  if (FRAGMENTS[name].personalisedBy === 'none')
+    await purgePageCache(cache, [fragmentPageTag(name, options.params ?? {})]);
+}
+
+/**
+ * The page-cache tag of a page whose body embeds one copy of a shared (not personalised)
+ * fragment: `invalidateFragment` purges those pages too, so they never outlive the fragment.
+ */
+export function fragmentPageTag(name: FragmentName, params: FragmentParams): string {
+  return `fragment:${name}?${canonicalQuery(params)}`;
 }
 
 export interface FragmentClient {

@@ -10,7 +10,7 @@
 import { hash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { type Cache, CacheUnavailableError } from './cache.ts';
+import type { Cache } from './cache.ts';
 import { FLASH_COOKIE } from './flash.ts';
 import {
   deferFragmentSlots,
@@ -20,6 +20,7 @@ import {
   type SlottedPage,
   splitSlots,
 } from './fragments.ts';
+import { tagKey } from './page-tags.ts';
 
 export interface PageCacheRouteOptions {
   /** Tags to purge this page by; a function when they depend on the request (a post's slug). */
@@ -36,25 +37,15 @@ declare module 'fastify' {
 /** Response header telling tests (and operators) what the page cache did: hit, miss or bypass. */
 export const PAGE_CACHE_HEADER = 'x-cache';
 
-const tagKey = (tag: string) => `pagetag:${tag}`;
+export { purgePageCache } from './page-tags.ts';
 
 /**
- * Drops every cached page carrying any of `tags`. Call it after the content changed (in the
- * same service call that changed it), e.g. `['blog:post:<slug>', 'blog:posts']`.
+ * Adds tags to the page this request is rendering (what it learnt while rendering, e.g. the
+ * fragments it embedded in its body), on top of its route's tags. No-op for uncached requests.
  */
-export async function purgePageCache(cache: Cache, tags: readonly string[]): Promise<number> {
-  let purged = 0;
-  try {
-    for (const tag of new Set(tags)) {
-      const keys = await cache.smembers(tagKey(tag));
-      if (keys.length > 0) purged += await cache.del(...keys);
-      await cache.del(tagKey(tag));
-    }
-  } catch (err) {
-    // The change is committed; with Redis away the copies expire by their short TTL instead.
-    if (!(err instanceof CacheUnavailableError)) throw err;
-  }
-  return purged;
+export function tagPage(request: FastifyRequest, tags: readonly string[]): void {
+  const s = state.get(request);
+  if (s?.key) s.extraTags = [...(s.extraTags ?? []), ...tags];
 }
 
 /**
@@ -73,6 +64,8 @@ interface PageCacheState {
   key: string | null;
   /** The header fragments, read in the same round trip as the page. */
   fragments: readonly (string | null)[] | undefined;
+  /** Tags the handler added (`tagPage`). */
+  extraTags?: readonly string[];
 }
 
 const state = new WeakMap<FastifyRequest, PageCacheState>();
@@ -176,7 +169,7 @@ export const pageCachePlugin = fp(
         const shareable = !reply.hasHeader('set-cookie');
         const page = shareable ? remember(s.key, validator, payload) : { validator, ...splitSlots(payload) };
         if (shareable) {
-          const tagList = typeof tags === 'function' ? tags(request) : tags;
+          const tagList = [...(typeof tags === 'function' ? tags(request) : tags), ...(s.extraTags ?? [])];
           await store(app.cache, s.key, validator, payload, tagList, ttl).catch((err: unknown) =>
             request.log.warn({ err }, 'page cache write failed'),
           );

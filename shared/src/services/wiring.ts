@@ -22,7 +22,7 @@ export interface ServiceDeps {
 /** The registry every app gets unless a test passes its own (`AppDeps.services`). */
 export function defaultServices(deps: ServiceDeps): ServiceRegistry {
   const { db, cache, config, log } = deps;
-  const federation = createFederationService({ db, config });
+  const federation = createFederationService({ db, config, cache });
   const blog = createBlogService({ db, cache, config, federation, log });
   const market = createMarketService({ db, cache, config, federation, log });
   const calendar = createCalendarService({ db, cache, config, federation, blog, log });

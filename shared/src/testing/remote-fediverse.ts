@@ -3,8 +3,13 @@
  * node:http and node:crypto draft-cavage HTTP Signatures. It hosts actor documents and inboxes
  * on loopback, records every POST it receives and checks its signature against the sender's
  * public key fetched over HTTP, and answers with programmable status sequences (500, 500, 202).
+ *
+ * Like a Mastodon server it also answers WebFinger (with a remote-follow subscribe template),
+ * serves its actors' outboxes and notes, answers a `Follow` by itself (`Accept`, `Reject`, or
+ * nothing for a manual-approval account until the test calls `answerFollow`), and can misbehave
+ * (answer slowly, or with garbage) to show that nothing of ours waits on it.
  */
-import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -14,7 +19,25 @@ export interface RemoteActor {
   inbox: string;
   sharedInbox: string | null;
   keyId: string;
+  /** What the actor does with a `Follow`: accept at once, refuse, or wait (manual approval). */
+  onFollow: 'accept' | 'reject' | 'manual';
+  name: string | null;
+  summary: string | null;
+  iconUrl: string | null;
 }
+
+export interface AddActorOptions {
+  sharedInbox?: boolean;
+  onFollow?: RemoteActor['onFollow'];
+  name?: string;
+  summary?: string;
+  iconUrl?: string;
+}
+
+/** How the server misbehaves for GETs: answer after `delayMs`, or with garbage. */
+export type Misbehaviour = { kind: 'slow'; delayMs: number } | { kind: 'garbage' } | null;
+
+const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public';
 
 export interface ReceivedPost {
   path: string;
@@ -66,6 +89,15 @@ export class RemoteFediverse {
   readonly fetched: string[] = [];
   private readonly actors = new Map<string, RemoteActor>();
   private readonly scripted = new Map<string, number[]>();
+  /** Notes by id, and each actor's outbox (Create activities, newest first). */
+  private readonly notes = new Map<string, Record<string, unknown>>();
+  private readonly outboxes = new Map<string, Record<string, unknown>[]>();
+  /** Follows received, by Follow id, so a manual-approval actor can answer later. */
+  readonly follows = new Map<string, { actor: RemoteActor; follow: Record<string, unknown> }>();
+  private misbehaviour: Misbehaviour = null;
+  /** Slow answers in progress; closing the server ends them at once. */
+  private readonly delays = new Set<() => void>();
+  private readonly pending = new Set<Promise<unknown>>();
   private keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private publicKeyPem = this.keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
@@ -102,8 +134,11 @@ export class RemoteFediverse {
     return new URL(this.origin).host;
   }
 
-  /** Adds an actor; with `sharedInbox` its server-wide inbox is advertised. */
-  addActor(username: string, options: { sharedInbox?: boolean } = {}): RemoteActor {
+  /**
+   * Adds an actor; with `sharedInbox` its server-wide inbox is advertised. By default it
+   * accepts follows at once (`onFollow`).
+   */
+  addActor(username: string, options: AddActorOptions = {}): RemoteActor {
     const id = `${this.origin}/users/${username}`;
     const actor: RemoteActor = {
       username,
@@ -111,9 +146,90 @@ export class RemoteFediverse {
       inbox: `${id}/inbox`,
       sharedInbox: options.sharedInbox ? `${this.origin}/inbox` : null,
       keyId: `${id}#main-key`,
+      onFollow: options.onFollow ?? 'accept',
+      name: options.name ?? null,
+      summary: options.summary ?? null,
+      iconUrl: options.iconUrl ?? null,
     };
     this.actors.set(username, actor);
     return actor;
+  }
+
+  /** Makes every GET slow or garbage (or normal again with null). */
+  misbehave(misbehaviour: Misbehaviour): void {
+    this.misbehaviour = misbehaviour;
+  }
+
+  /**
+   * A public note by `actor` (in its outbox and served at its id) and its `Create`, ready to
+   * deliver. `extra` overrides any field of the note (inReplyTo, to, cc, tag, content, ...).
+   */
+  note(
+    actor: RemoteActor,
+    content: string,
+    extra: Record<string, unknown> = {},
+  ): { note: Record<string, unknown>; create: Record<string, unknown> } {
+    const id = `${actor.id}/statuses/${randomUUID()}`;
+    const note: Record<string, unknown> = {
+      id,
+      type: 'Note',
+      attributedTo: actor.id,
+      content,
+      url: id,
+      published: new Date().toISOString(),
+      to: [PUBLIC],
+      cc: [`${actor.id}/followers`],
+      ...extra,
+    };
+    const create = {
+      '@context': 'https://www.w3.org/ns/activitystreams',
+      id: `${id}/activity`,
+      type: 'Create',
+      actor: actor.id,
+      published: note['published'],
+      to: note['to'],
+      cc: note['cc'],
+      object: note,
+    };
+    this.notes.set(id, note);
+    this.outboxes.set(actor.id, [create, ...(this.outboxes.get(actor.id) ?? [])]);
+    return { note, create };
+  }
+
+  /** The `Follow`s this server's actors received, oldest first. */
+  followsFor(actor: RemoteActor): Record<string, unknown>[] {
+    return [...this.follows.values()].filter((f) => f.actor === actor).map((f) => f.follow);
+  }
+
+  /** Answers a received `Follow` (a manual-approval account deciding): signed Accept or Reject. */
+  async answerFollow(
+    followId: string,
+    answer: 'Accept' | 'Reject',
+  ): Promise<{ status: number; body: string }> {
+    const entry = this.follows.get(followId);
+    if (!entry) throw new Error(`no Follow ${followId} received`);
+    const follower = String(entry.follow['actor']);
+    const inbox = await this.inboxOf(follower);
+    return this.signedPost(entry.actor, inbox, {
+      '@context': 'https://www.w3.org/ns/activitystreams',
+      id: `${entry.actor.id}#${answer.toLowerCase()}s/${randomUUID()}`,
+      type: answer,
+      actor: entry.actor.id,
+      object: entry.follow,
+    });
+  }
+
+  /** The inbox of an actor on another server (ours, in tests), from its document. */
+  async inboxOf(actorUri: string): Promise<string> {
+    const response = await fetch(actorUri, { headers: { accept: 'application/activity+json' } });
+    const doc = (await response.json()) as Record<string, unknown>;
+    const endpoints = doc['endpoints'] as Record<string, string> | undefined;
+    return String(endpoints?.['sharedInbox'] ?? doc['inbox']);
+  }
+
+  /** Waits for the server's own follow-ups (automatic Accept / Reject) to be sent. */
+  async settle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
   /** Replaces the server's key pair (same key ids), as a key rotation would. */
@@ -175,22 +291,27 @@ export class RemoteFediverse {
   }
 
   async close(): Promise<void> {
+    for (const finish of this.delays) finish();
+    await this.settle();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private async handle(req: IncomingMessage): Promise<{ status: number; type: string; body: string }> {
-    const path = new URL(req.url ?? '/', this.origin).pathname;
+    const url = new URL(req.url ?? '/', this.origin);
+    const path = url.pathname;
     if (req.method === 'GET') {
       this.fetched.push(path);
-      const username = /^\/users\/([^/]+)$/.exec(path)?.[1];
-      const actor = username ? this.actors.get(username) : undefined;
-      if (!actor) return { status: 404, type: 'text/plain', body: 'not found' };
-      return {
-        status: 200,
-        type: 'application/activity+json',
-        body: JSON.stringify(this.actorDocument(actor)),
-      };
+      const misbehaviour = this.misbehaviour;
+      if (misbehaviour?.kind === 'slow') await this.delay(misbehaviour.delayMs);
+      if (misbehaviour?.kind === 'garbage') {
+        return {
+          status: 200,
+          type: 'application/activity+json',
+          body: `\u0000{"id": <<garbage>> ${'x'.repeat(2_000)}`,
+        };
+      }
+      return this.answerGet(url);
     }
     if (req.method !== 'POST') return { status: 405, type: 'text/plain', body: '' };
     const body = await readBody(req);
@@ -207,7 +328,85 @@ export class RemoteFediverse {
     const queue = this.scripted.get(path);
     const status = queue?.length ? (queue.shift() as number) : 202;
     this.received.push({ path, headers, body, json, ...check, status });
+    if (status < 300 && check.verified && json?.['type'] === 'Follow') this.onFollow(json);
     return { status, type: 'text/plain', body: '' };
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.delays.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.delays.add(finish);
+    });
+  }
+
+  /** A Follow of one of our actors: remembered, and answered unless the actor approves by hand. */
+  private onFollow(follow: Record<string, unknown>): void {
+    const target = typeof follow['object'] === 'string' ? follow['object'] : null;
+    const actor = [...this.actors.values()].find((a) => a.id === target);
+    if (!actor || typeof follow['id'] !== 'string') return;
+    this.follows.set(follow['id'], { actor, follow });
+    if (actor.onFollow === 'manual') return;
+    const answer = actor.onFollow === 'accept' ? 'Accept' : 'Reject';
+    const sent = this.answerFollow(follow['id'], answer).catch(() => undefined);
+    this.pending.add(sent);
+    void sent.finally(() => this.pending.delete(sent));
+  }
+
+  private answerGet(url: URL): { status: number; type: string; body: string } {
+    const path = url.pathname;
+    const json = (doc: unknown, type = 'application/activity+json') => ({
+      status: 200,
+      type,
+      body: JSON.stringify(doc),
+    });
+    if (path === '/.well-known/webfinger') {
+      const m = /^acct:([^@]+)@(.+)$/.exec(url.searchParams.get('resource') ?? '');
+      const actor = m && m[2] === this.host ? this.actors.get(m[1] as string) : undefined;
+      if (!actor) return { status: 404, type: 'text/plain', body: 'not found' };
+      return json(
+        {
+          subject: `acct:${actor.username}@${this.host}`,
+          aliases: [actor.id],
+          links: [
+            { rel: 'self', type: 'application/activity+json', href: actor.id },
+            {
+              rel: 'http://ostatus.org/schema/1.0/subscribe',
+              template: `${this.origin}/authorize_interaction?uri={uri}`,
+            },
+          ],
+        },
+        'application/jrd+json',
+      );
+    }
+    const note = this.notes.get(`${this.origin}${path}`);
+    if (note) return json({ '@context': 'https://www.w3.org/ns/activitystreams', ...note });
+    const m = /^\/users\/([^/]+)(\/outbox)?$/.exec(path);
+    const actor = m ? this.actors.get(m[1] as string) : undefined;
+    if (!actor) return { status: 404, type: 'text/plain', body: 'not found' };
+    if (!m?.[2]) return json(this.actorDocument(actor));
+    const items = this.outboxes.get(actor.id) ?? [];
+    const outbox = `${actor.id}/outbox`;
+    if (url.searchParams.get('page') !== 'true') {
+      return json({
+        '@context': 'https://www.w3.org/ns/activitystreams',
+        id: outbox,
+        type: 'OrderedCollection',
+        totalItems: items.length,
+        first: `${outbox}?page=true`,
+      });
+    }
+    return json({
+      '@context': 'https://www.w3.org/ns/activitystreams',
+      id: `${outbox}?page=true`,
+      type: 'OrderedCollectionPage',
+      partOf: outbox,
+      orderedItems: items.slice(0, 20),
+    });
   }
 
   private actorDocument(actor: RemoteActor) {
@@ -216,6 +415,11 @@ export class RemoteFediverse {
       id: actor.id,
       type: 'Person',
       preferredUsername: actor.username,
+      ...(actor.name ? { name: actor.name } : {}),
+      ...(actor.summary ? { summary: actor.summary } : {}),
+      ...(actor.iconUrl ? { icon: { type: 'Image', mediaType: 'image/png', url: actor.iconUrl } } : {}),
+      url: `${this.origin}/@${actor.username}`,
+      manuallyApprovesFollowers: actor.onFollow === 'manual',
       inbox: actor.inbox,
       outbox: `${actor.id}/outbox`,
       followers: `${actor.id}/followers`,

@@ -24,7 +24,7 @@ const fakes: ServiceRegistry = {
   cart: fake<CartService>(),
   calendar: fake<CalendarService>(),
   account: { getProfile: notCalled },
-  federation: { emit: notCalled, actorUri: notCalled },
+  federation: fake<FederationService>(),
 };
 
 describe('service registry', () => {

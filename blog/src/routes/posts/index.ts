@@ -48,7 +48,7 @@ const postRoutes: RoutePlugin = async (app) => {
       const viewer = { signedIn: !!request.user, staff: !!request.user?.isAdmin };
       const post = await app.services.blog.getPublishedBySlug(request.params.slug, viewer);
       if (!post) throw new AppError('HTTP_ROUTE_NOT_FOUND');
-      const parts = await postPageParts(app, post);
+      const parts = await postPageParts(app, request, post);
       const url = `${app.config.apps.blog.publicUrl}/${post.slug}/`;
       reply.header('vary', 'Accept');
       return reply.view('post.njk', {

@@ -5,7 +5,19 @@
  * Remote things are keyed by their URI (text) because that is their only stable identity.
  */
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSequence,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+} from 'drizzle-orm/pg-core';
 import { oneOf, tz } from './columns.ts';
 import { users } from './users.ts';
 
@@ -23,10 +35,28 @@ export const apVisibilities = ['public', 'unlisted', 'followers', 'direct'] as c
 export type ApVisibility = (typeof apVisibilities)[number];
 export const apInteractionTypes = ['like', 'announce'] as const;
 export type ApInteractionType = (typeof apInteractionTypes)[number];
-export const apNotificationTypes = ['follow', 'mention', 'reply', 'like', 'announce'] as const;
+export const apNotificationTypes = [
+  'follow',
+  'follow_request',
+  'mention',
+  'reply',
+  'like',
+  'announce',
+] as const;
 export type ApNotificationType = (typeof apNotificationTypes)[number];
 export const apBlockKinds = ['domain', 'actor'] as const;
 export type ApBlockKind = (typeof apBlockKinds)[number];
+export const apReportStatuses = ['open', 'resolved'] as const;
+export type ApReportStatus = (typeof apReportStatuses)[number];
+
+/**
+ * One ordering for timelines: posts (`ap_objects`) and boosts (`ap_interactions`) both draw
+ * their `seq` from this sequence, so a home timeline mixing the two pages by one number
+ * (`max_id`), never by offset.
+ */
+export const apTimelineSeq = pgSequence('ap_timeline_seq');
+const timelineSeq = () =>
+  bigint('seq', { mode: 'number' }).notNull().default(sql`nextval('ap_timeline_seq')`);
 
 /**
  * Our own actors: one `Service` per app and one `Person` per member with a username. Keys are
@@ -272,6 +302,15 @@ export const apObjects = pgTable(
     editedAt: timestamp('edited_at', tz),
     /** Tombstoned: kept so the URL answers 410 and replies still thread. */
     deletedAt: timestamp('deleted_at', tz),
+    /** Timeline position (see `apTimelineSeq`): when we got it, not when it says it was published. */
+    seq: timelineSeq(),
+    /** Every actor URI in `to`/`cc`: who may see a followers-only or mentioned-only post. */
+    audience: text('audience').array().notNull().default(sql`'{}'::text[]`),
+    /** Lower-cased hashtags without `#`. */
+    hashtags: text('hashtags').array().notNull().default(sql`'{}'::text[]`),
+    /** Hidden by an admin (e.g. a fediverse comment under a blog post); kept, not shown. */
+    hiddenAt: timestamp('hidden_at', tz),
+    hiddenByUserId: integer('hidden_by_user_id').references(() => users.id, { onDelete: 'set null' }),
     raw: jsonb('raw').$type<Record<string, unknown>>().notNull(),
     createdAt: timestamp('created_at', tz).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', tz)
@@ -283,6 +322,11 @@ export const apObjects = pgTable(
     unique('ap_objects_uri_key').on(t.uri),
     // Home timeline and profile pages: an author's posts, newest first.
     index('ap_objects_attributed_to_published_at_idx').on(t.attributedTo, t.publishedAt.desc()),
+    index('ap_objects_attributed_to_seq_idx').on(t.attributedTo, t.seq.desc()),
+    // The local timeline: members' public posts, newest first.
+    index('ap_objects_local_visibility_seq_idx').on(t.local, t.visibility, t.seq.desc()),
+    index('ap_objects_hashtags_idx').using('gin', t.hashtags),
+    index('ap_objects_audience_idx').using('gin', t.audience),
     index('ap_objects_in_reply_to_idx').on(t.inReplyTo),
     index('ap_objects_local_actor_id_idx').on(t.localActorId),
     check('ap_objects_visibility_check', oneOf(t.visibility, apVisibilities)),
@@ -303,10 +347,13 @@ export const apInteractions = pgTable(
     activityId: text('activity_id').notNull(),
     /** Set when one of our actors did it. */
     localActorId: integer('local_actor_id').references(() => apActors.id, { onDelete: 'cascade' }),
+    /** Timeline position of a boost (see `apTimelineSeq`). */
+    seq: timelineSeq(),
     createdAt: timestamp('created_at', tz).notNull().defaultNow(),
   },
   (t) => [
     unique('ap_interactions_activity_id_key').on(t.activityId),
+    index('ap_interactions_actor_uri_seq_idx').on(t.actorUri, t.seq.desc()),
     // Liking or boosting twice is a no-op.
     unique('ap_interactions_type_actor_uri_object_uri_key').on(t.type, t.actorUri, t.objectUri),
     // Counts per post.
@@ -364,3 +411,37 @@ export const apBlocks = pgTable(
 );
 export type ApBlock = typeof apBlocks.$inferSelect;
 export type NewApBlock = typeof apBlocks.$inferInsert;
+
+/**
+ * Moderation reports: a member reports a post, or a remote server forwards one (`Flag`, then
+ * `flagActivityId` de-duplicates it). Admins read and resolve them.
+ */
+export const apReports = pgTable(
+  'ap_reports',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    /** The member who reported, or null for a `Flag` from another server. */
+    reporterUserId: integer('reporter_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** The remote actor that sent the `Flag`. */
+    reporterActorUri: text('reporter_actor_uri'),
+    /** The reported account. */
+    targetActorUri: text('target_actor_uri').notNull(),
+    /** The reported posts (may be empty when an account is reported). */
+    objectUris: text('object_uris').array().notNull().default(sql`'{}'::text[]`),
+    comment: text('comment').notNull().default(''),
+    status: text('status', { enum: apReportStatuses }).notNull().default('open'),
+    flagActivityId: text('flag_activity_id'),
+    resolvedByUserId: integer('resolved_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    resolvedAt: timestamp('resolved_at', tz),
+    /** What the admin did or decided, shown in the list. */
+    resolutionNote: text('resolution_note'),
+    createdAt: timestamp('created_at', tz).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('ap_reports_flag_activity_id_key').on(t.flagActivityId),
+    index('ap_reports_status_created_at_idx').on(t.status, t.createdAt.desc()),
+    check('ap_reports_status_check', oneOf(t.status, apReportStatuses)),
+  ],
+);
+export type ApReport = typeof apReports.$inferSelect;
+export type NewApReport = typeof apReports.$inferInsert;

@@ -4,6 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   check,
   index,
   inet,
@@ -26,8 +27,15 @@ export const users = pgTable(
     displayName: text('display_name'),
     /** Fediverse handle (`@username@federation-host`); null until the member picks one. */
     username: text('username'),
-    /** Shown as the summary of the member's `Person` actor and on their profile page. */
+    /** Shown as the summary of the member's `Person` actor and on their profile page (plain text). */
     bio: text('bio'),
+    /**
+     * The member's avatar under the media folder (`federation/avatars/<random>.<png|jpg|webp>`),
+     * already resized; its type is the extension, checked from the file's bytes at upload.
+     */
+    avatarPath: text('avatar_path'),
+    /** Followers wait for the member's approval (the actor's `manuallyApprovesFollowers`). */
+    manuallyApprovesFollowers: boolean('manually_approves_followers').notNull().default(false),
     emailVerifiedAt: timestamp('email_verified_at', tz),
     createdAt: timestamp('created_at', tz).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', tz)

@@ -10,6 +10,13 @@ export interface LocalActorProfile {
   name: string;
   summary: string;
   published: Date;
+  /** Members (social hub): the bio as HTML, the profile page, the avatar, follower approval. */
+  member?: {
+    summaryHtml: string;
+    url: string;
+    icon: { mediaType: string; url: string } | null;
+    manuallyApprovesFollowers: boolean;
+  };
 }
 
 /** The actor document (`Service` for apps, `Person` for members) served as activity+json. */
@@ -36,5 +43,18 @@ export function actorDocument(config: AppConfig, actor: LocalActorProfile, publi
     discoverable: true,
     published: actor.published.toISOString(),
     publicKey: { id: keyId(actor.uri), owner: actor.uri, publicKeyPem },
+    ...memberFields(actor),
+  };
+}
+
+/** What a member's `Person` has beyond an app's `Service` (set by the social hub's profile). */
+function memberFields(actor: LocalActorProfile) {
+  if (!actor.member) return {};
+  const { summaryHtml, url, icon, manuallyApprovesFollowers } = actor.member;
+  return {
+    summary: summaryHtml,
+    url,
+    manuallyApprovesFollowers,
+    ...(icon ? { icon: { type: 'Image', mediaType: icon.mediaType, url: icon.url } } : {}),
   };
 }

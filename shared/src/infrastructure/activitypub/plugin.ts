@@ -19,6 +19,7 @@ import { loadActorKeys } from './keys.ts';
 import { remoteFetchOptions } from './remote-fetch.ts';
 import { requestSigner, verifyInboxRequest } from './signatures.ts';
 import { AS_CONTEXT, actorUri, appHost, type LocalActorRef, parseLocalActorUri } from './uris.ts';
+import { SUBSCRIBE_REL } from './webfinger-client.ts';
 
 const AS_TYPE = 'application/activity+json; charset=utf-8';
 const NODEINFO_SCHEMA = 'http://nodeinfo.diaspora.software/ns/schema/2.1';
@@ -40,7 +41,14 @@ const AsDocument = z.looseObject({ '@context': z.unknown().optional() });
 const Jrd = z.object({
   subject: z.string(),
   aliases: z.array(z.string()),
-  links: z.array(z.object({ rel: z.string(), type: z.string(), href: z.string() })),
+  links: z.array(
+    z.object({
+      rel: z.string(),
+      type: z.string().optional(),
+      href: z.string().optional(),
+      template: z.string().optional(),
+    }),
+  ),
 });
 const NodeInfoLinks = z.object({ links: z.array(z.object({ rel: z.string(), href: z.string() })) });
 const NodeInfo = z.looseObject({ version: z.literal('2.1') });
@@ -287,7 +295,16 @@ export async function activityPubRoutes(fastify: FastifyInstance): Promise<void>
         aliases: [actor.uri],
         links: [
           { rel: 'self', type: 'application/activity+json', href: actor.uri },
-          { rel: 'http://webfinger.net/rel/profile-page', type: 'text/html', href: actor.uri },
+          {
+            rel: 'http://webfinger.net/rel/profile-page',
+            type: 'text/html',
+            href: actor.member?.url ?? actor.uri,
+          },
+          // Remote follow: a visitor from elsewhere is sent to the social hub to follow from here.
+          {
+            rel: SUBSCRIBE_REL,
+            template: `${config.apps.federation.publicUrl}/authorize_interaction?uri={uri}`,
+          },
         ],
       });
     },

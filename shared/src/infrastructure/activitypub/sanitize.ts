@@ -35,6 +35,8 @@ const options: sanitizeHtml.IOptions = {
     a: sanitizeHtml.simpleTransform('a', { rel: 'nofollow noopener noreferrer' }, true),
   },
   allowedClasses: { a: ['mention', 'hashtag', 'u-url'], span: ['h-card', 'invisible', 'ellipsis'] },
+  // Deeply nested markup (a hostile server's thousands of <em>) is flattened past this depth.
+  nestingLimit: 20,
 };
 
 /** Returns `html` with everything outside the allowlist removed. */

@@ -12,6 +12,8 @@ import {
   type RemoteFetchOptions,
 } from '../../infrastructure/activitypub/remote-fetch.ts';
 import { actorUri, appHost, type LocalActorRef } from '../../infrastructure/activitypub/uris.ts';
+import { avatarMediaType, avatarUrl } from './avatars.ts';
+import { bioToHtml } from './social-text.ts';
 
 /** A member's profile by username (lower-case), or null when nobody has that handle. */
 export async function findMember(db: DatabaseLike, username: string) {
@@ -21,6 +23,8 @@ export async function findMember(db: DatabaseLike, username: string) {
       username: users.username,
       displayName: users.displayName,
       bio: users.bio,
+      avatarPath: users.avatarPath,
+      manuallyApprovesFollowers: users.manuallyApprovesFollowers,
       createdAt: users.createdAt,
     })
     .from(users)
@@ -58,6 +62,17 @@ export async function loadLocalActor(
     name: member.displayName ?? member.username,
     summary: member.bio ?? '',
     published: member.createdAt,
+    member: {
+      summaryHtml: bioToHtml(member.bio),
+      url: `${config.apps.federation.publicUrl}/@${member.username}`,
+      icon: member.avatarPath
+        ? {
+            mediaType: avatarMediaType(member.avatarPath),
+            url: avatarUrl(config, member.avatarPath) as string,
+          }
+        : null,
+      manuallyApprovesFollowers: member.manuallyApprovesFollowers,
+    },
   };
 }
 
@@ -127,6 +142,53 @@ function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
+/** A remote URL we may put in a link or an `<img>`: http(s) only (never `javascript:`). */
+export function httpUrlOrNull(v: unknown): string | null {
+  if (typeof v !== 'string' || v.length > 2_000 || !URL.canParse(v)) return null;
+  const { protocol } = new URL(v);
+  return protocol === 'https:' || protocol === 'http:' ? v : null;
+}
+
+/** The first http(s) URL of an AS `url`/`icon` value (a string, a Link/Image, or a list of them). */
+export function firstHttpUrl(v: unknown): string | null {
+  for (const item of Array.isArray(v) ? v : [v]) {
+    const candidate =
+      typeof item === 'string'
+        ? item
+        : item && typeof item === 'object'
+          ? ((item as Record<string, unknown>)['href'] ?? (item as Record<string, unknown>)['url'])
+          : null;
+    const url = Array.isArray(candidate) ? firstHttpUrl(candidate) : httpUrlOrNull(candidate);
+    if (url) return url;
+  }
+  return null;
+}
+
+/** A cached remote actor by its row id. */
+export async function findRemoteActorById(db: DatabaseLike, id: number): Promise<ApRemoteActor | null> {
+  const [row] = await db.select().from(apRemoteActors).where(eq(apRemoteActors.id, id)).limit(1);
+  return row ?? null;
+}
+
+/** A cached remote actor by its `@user@host` handle, when we have seen it (fresh or not). */
+export async function findRemoteActorByHandle(
+  db: DatabaseLike,
+  username: string,
+  host: string,
+): Promise<ApRemoteActor | null> {
+  const [row] = await db
+    .select()
+    .from(apRemoteActors)
+    .where(
+      and(
+        eq(apRemoteActors.host, host.toLowerCase()),
+        sql`lower(${apRemoteActors.preferredUsername}) = ${username.toLowerCase()}`,
+      ),
+    )
+    .limit(1);
+  return row ?? null;
+}
+
 /**
  * A remote actor from the cache, or fetched (signed GET) and cached. Refetches documents older
  * than a day so moved inboxes and rotated keys are picked up.
@@ -147,25 +209,40 @@ export async function resolveRemoteActor(
     if (cached) return cached;
   }
   const { document } = await fetchActivityDocument(uri, fetchOptions, sign);
-  const id = str(document['id']);
-  const inbox = str(document['inbox']);
-  if (id !== uri || !inbox) throw new Error(`${uri} is not an actor document`);
+  if (str(document['id']) !== uri) throw new Error(`${uri} is not an actor document`);
+  return storeRemoteActor(db, document);
+}
+
+const ACTOR_TYPES = new Set(['Person', 'Service', 'Group', 'Application', 'Organization']);
+
+/**
+ * Caches an actor document (fetched from its own id, or an `Update` signed by the actor
+ * itself). Strings are bounded, and every URL we later link or fetch must be http(s).
+ */
+export async function storeRemoteActor(
+  db: DatabaseLike,
+  document: Record<string, unknown>,
+): Promise<ApRemoteActor> {
+  const uri = httpUrlOrNull(document['id']);
+  const inbox = httpUrlOrNull(document['inbox']);
+  const type = str(document['type']) ?? 'Person';
+  if (!uri || !inbox || !ACTOR_TYPES.has(type)) throw new Error('not an actor document');
   const endpoints = (document['endpoints'] ?? {}) as Record<string, unknown>;
   const publicKey = (document['publicKey'] ?? {}) as Record<string, unknown>;
-  const icon = document['icon'] as Record<string, unknown> | undefined;
+  const bounded = (v: unknown, max: number) => str(v)?.slice(0, max) ?? null;
   const values = {
     uri,
-    type: str(document['type']) ?? 'Person',
+    type,
     inbox,
-    sharedInbox: str(endpoints['sharedInbox']),
-    outbox: str(document['outbox']),
-    followersUrl: str(document['followers']),
-    url: str(document['url']),
-    preferredUsername: str(document['preferredUsername']),
-    host: new URL(uri).host,
-    name: str(document['name']),
-    summary: str(document['summary']),
-    iconUrl: icon ? str(icon['url']) : null,
+    sharedInbox: httpUrlOrNull(endpoints['sharedInbox']),
+    outbox: httpUrlOrNull(document['outbox']),
+    followersUrl: httpUrlOrNull(document['followers']),
+    url: firstHttpUrl(document['url']),
+    preferredUsername: bounded(document['preferredUsername'], 100),
+    host: new URL(uri).host.toLowerCase(),
+    name: bounded(document['name'], 200),
+    summary: bounded(document['summary'], 10_000),
+    iconUrl: firstHttpUrl(document['icon']),
     publicKeyPem: str(publicKey['publicKeyPem']),
     keyId: str(publicKey['id']),
     raw: document,

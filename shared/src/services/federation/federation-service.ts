@@ -4,13 +4,21 @@ import type { EmitActivityInput, FederationService } from '../../contracts/proto
 import type { DatabaseHandle, DatabaseLike } from '../../db/client.ts';
 import { users } from '../../db/schema/index.ts';
 import { actorUri, type LocalActorRef } from '../../infrastructure/activitypub/uris.ts';
-import { recordOutgoingActivity } from '../../services/federation/outgoing-activities.ts';
+import type { Cache } from '../../infrastructure/cache.ts';
+import { recordOutgoingActivity } from './outgoing-activities.ts';
+import { createSocialHub } from './social-hub.ts';
 
 /**
  * The FederationService: domain code emits activities into `ap_activities` inside its own
- * transaction; the federation app's EventProcessor delivers them.
+ * transaction; the federation app's EventProcessor delivers them. The social hub (profiles,
+ * timelines, compose, follows, notifications, comments, moderation) is `social-hub.ts`.
  */
-export function createFederationService(deps: { db: DatabaseHandle; config: AppConfig }): FederationService {
+export function createFederationService(deps: {
+  db: DatabaseHandle;
+  config: AppConfig;
+  /** Fragment cache (the `account-nav` badge, `comments`); without it they expire on their own. */
+  cache?: Cache | null;
+}): FederationService {
   const { config } = deps;
 
   async function resolveActor(actor: EmitActivityInput['actor'], db: DatabaseLike): Promise<LocalActorRef> {
@@ -25,6 +33,7 @@ export function createFederationService(deps: { db: DatabaseHandle; config: AppC
   }
 
   return {
+    ...createSocialHub(deps),
     async emit(input, tx) {
       const db = tx ?? deps.db.db;
       const actor = await resolveActor(input.actor, db);
