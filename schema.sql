@@ -251,6 +251,7 @@ CREATE TABLE "ghost_webhook_events" (
 	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "ghost_webhook_events_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
 	"event" text NOT NULL,
 	"payload" jsonb NOT NULL,
+	"delivery" text,
 	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"processed_at" timestamp with time zone,
@@ -830,6 +831,7 @@ CREATE INDEX "ap_reports_status_created_at_idx" ON "ap_reports" USING btree ("st
 CREATE INDEX "ghost_sync_runs_started_at_idx" ON "ghost_sync_runs" USING btree ("started_at" DESC NULLS LAST);
 CREATE INDEX "ghost_webhook_events_unprocessed_idx" ON "ghost_webhook_events" USING btree ("received_at") WHERE "ghost_webhook_events"."processed_at" is null;
 CREATE INDEX "ghost_webhook_events_received_at_idx" ON "ghost_webhook_events" USING btree ("received_at" DESC NULLS LAST);
+CREATE UNIQUE INDEX "ghost_webhook_events_delivery_idx" ON "ghost_webhook_events" USING btree ("delivery");
 CREATE INDEX "navigation_items_menu_sort_order_idx" ON "navigation_items" USING btree ("menu","sort_order");
 CREATE INDEX "posts_type_status_published_at_idx" ON "posts" USING btree ("type","status","published_at" DESC NULLS LAST);
 CREATE INDEX "posts_primary_author_id_idx" ON "posts" USING btree ("primary_author_id");

@@ -150,7 +150,7 @@ describe('webhooks', () => {
           signedAt(d),
         ),
         event,
-      ).toEqual({ ok: true });
+      ).toMatchObject({ ok: true });
     }
   });
 

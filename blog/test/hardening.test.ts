@@ -1,13 +1,16 @@
 /**
  * Holes found by probing the blog (issue 18): bodies are never parsed for anonymous visitors on
- * admin routes, a malformed multipart body is a 400, and a NUL byte anywhere is a clean 4xx.
+ * admin routes, a malformed multipart body is a 400, a NUL byte anywhere is a clean 4xx, and a
+ * resent signed Ghost webhook is stored once.
  */
 import { createHmac } from 'node:crypto';
+import { ghostWebhookEvents } from '@rose-ash/shared/db/schema/index.ts';
 import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
 import { testConfig } from '@rose-ash/shared/testing/config.ts';
 import { formField } from '@rose-ash/shared/testing/http.ts';
 import { signInAs } from '@rose-ash/shared/testing/sessions.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.ts';
 
 const ADMIN = 'hardening-admin@example.org';
@@ -95,5 +98,41 @@ describe('hardening', () => {
       headers: { 'content-type': 'application/json', 'x-ghost-signature': signature },
     });
     expect(webhook.statusCode).toBe(400);
+  });
+});
+
+describe('a resent Ghost webhook delivery', () => {
+  it('is stored and queued once, however often the same signed bytes arrive', async () => {
+    const raw = JSON.stringify({ tag: { current: { id: 'resent-tag', slug: 'resent', name: 'Resent' } } });
+    const sign = (ts: number) =>
+      `sha256=${createHmac('sha256', SECRET)
+        .update(raw + ts)
+        .digest('hex')}, t=${ts}`;
+    const ts = Date.now();
+    const send = (signature: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/ghost/webhook',
+        payload: raw,
+        headers: { 'content-type': 'application/json', 'x-ghost-signature': signature },
+      });
+    const sent = vi.spyOn(t.app.jobs, 'send');
+    const first = await send(sign(ts));
+    const again = await send(sign(ts));
+    const third = await send(sign(ts).toUpperCase().replace('SHA256=', 'sha256=').replace('T=', 't='));
+    expect([first.statusCode, again.statusCode, third.statusCode]).toEqual([200, 200, 200]);
+    expect(again.json().id).toBe(first.json().id);
+    expect(third.json().id).toBe(first.json().id);
+    expect(sent.mock.calls.filter((c) => c[0] === 'blog.ghost-webhook')).toHaveLength(1);
+    const rows = await t.database.handle.db
+      .select({ id: ghostWebhookEvents.id })
+      .from(ghostWebhookEvents)
+      .where(sql`${ghostWebhookEvents.payload}::text like '%resent-tag%'`);
+    expect(rows).toHaveLength(1);
+    // Ghost sending the same change again later signs it anew: a new delivery (applied idempotently).
+    const later = await send(sign(ts + 1000));
+    expect(later.statusCode).toBe(200);
+    expect(later.json().id).not.toBe(first.json().id);
+    sent.mockRestore();
   });
 });

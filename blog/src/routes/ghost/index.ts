@@ -43,9 +43,15 @@ const ghostWebhookRoutes: RoutePlugin = async (app) => {
         throw new AppError('HTTP_REQUEST_INVALID', 'Body must be a JSON object');
       }
       if (containsNul(payload)) throw new AppError('HTTP_REQUEST_NUL_BYTE');
-      const id = await storeWebhook(app.db.db, payload as Record<string, unknown>);
+      const { id, duplicate } = await storeWebhook(
+        app.db.db,
+        payload as Record<string, unknown>,
+        check.delivery,
+      );
       // Stored first, so a lost job is no lost delivery: the safety-net pull drains leftovers.
-      await app.jobs.send('blog.ghost-webhook', { deliveryId: id });
+      // A resent delivery was queued when it first came.
+      if (duplicate) request.log.info({ deliveryId: id }, 'ghost webhook already stored');
+      else await app.jobs.send('blog.ghost-webhook', { deliveryId: id });
       return reply.code(200).send({ ok: true as const, id });
     },
   );

@@ -14,6 +14,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import { oneOf, tsvector, tz } from './columns.ts';
@@ -314,6 +315,8 @@ export const ghostWebhookEvents = pgTable(
     id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
     event: text('event').notNull(),
     payload: jsonb('payload').notNull(),
+    /** The signed delivery (`<hmac>:<t>` of X-Ghost-Signature): stored once however often sent. */
+    delivery: text('delivery'),
     receivedAt: timestamp('received_at', tz).notNull().defaultNow(),
     attempts: integer('attempts').notNull().default(0),
     processedAt: timestamp('processed_at', tz),
@@ -324,6 +327,7 @@ export const ghostWebhookEvents = pgTable(
   (t) => [
     index('ghost_webhook_events_unprocessed_idx').on(t.receivedAt).where(sql`${t.processedAt} is null`),
     index('ghost_webhook_events_received_at_idx').on(t.receivedAt.desc()),
+    uniqueIndex('ghost_webhook_events_delivery_idx').on(t.delivery),
   ],
 );
 export type GhostWebhookEvent = typeof ghostWebhookEvents.$inferSelect;

@@ -19,8 +19,8 @@ import { applyPost, Counter, deletePostRow, type SyncDeps, upsertTag } from './g
 export const SIGNATURE_TOLERANCE_MS = 5 * 60 * 1000;
 
 export type SignatureCheck =
-  | { ok: true }
-  | { ok: false; reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
+  /** `delivery` names this signed delivery (its HMAC and timestamp): a resend has the same. */
+  { ok: true; delivery: string } | { ok: false; reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
 
 /**
  * Verifies `X-Ghost-Signature: sha256=<hex>, t=<unix ms>` where
@@ -42,7 +42,7 @@ export function verifyGhostSignature(
     .digest();
   const given = Buffer.from(hex, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected)
-    ? { ok: true }
+    ? { ok: true, delivery: `${hex.toLowerCase()}:${t}` }
     : { ok: false, reason: 'mismatch' };
 }
 
@@ -56,12 +56,27 @@ export function describeWebhook(payload: Record<string, unknown>): string {
   return `${key}.${deleted ? 'deleted' : 'changed'}`;
 }
 
-export async function storeWebhook(db: Database, payload: Record<string, unknown>): Promise<number> {
+/**
+ * Stores a verified delivery once: the same signed delivery sent again (a replay, or a proxy
+ * retrying) finds the stored row and is not stored, or applied, twice.
+ */
+export async function storeWebhook(
+  db: Database,
+  payload: Record<string, unknown>,
+  delivery: string,
+): Promise<{ id: number; duplicate: boolean }> {
   const [row] = await db
     .insert(ghostWebhookEvents)
-    .values({ event: describeWebhook(payload), payload })
+    .values({ event: describeWebhook(payload), payload, delivery })
+    .onConflictDoNothing({ target: ghostWebhookEvents.delivery })
     .returning({ id: ghostWebhookEvents.id });
-  return row!.id;
+  if (row) return { id: row.id, duplicate: false };
+  const [stored] = await db
+    .select({ id: ghostWebhookEvents.id })
+    .from(ghostWebhookEvents)
+    .where(eq(ghostWebhookEvents.delivery, delivery));
+  if (!stored) throw new Error('a webhook delivery conflicted but cannot be found');
+  return { id: stored.id, duplicate: true };
 }
 
 const changeSchema = z.object({
