@@ -1,7 +1,8 @@
 /**
- * `pnpm bench [--duration 10] [--connections 20] [--rounds 3]`: the composed-page benchmark as
- * production sees it (see bench/README.md). Never part of `pnpm test`. Exits non-zero only when
- * a target answered with errors or non-2xx; the figures are reported, not enforced.
+ * `pnpm bench [--duration 10] [--connections 20] [--rounds 3] [--profile anonymous|signed-in]`:
+ * the composed-page benchmark as production sees it (see bench/README.md). Never part of
+ * `pnpm test`. Exits non-zero only when a target answered with errors or non-2xx; the figures
+ * are reported, not enforced.
  * Needs PostgreSQL and Redis: BENCH_DATABASE_URL (an admin URL, default
  * postgres://postgres@127.0.0.1:5432/postgres; a database is created and dropped) and
  * BENCH_REDIS_URL (default redis://127.0.0.1:6379/13, flushed before and after).
@@ -15,6 +16,7 @@ const { values, positionals } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '3' },
+    profile: { type: 'string' },
   },
 });
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -43,6 +45,7 @@ const r = await runComposedPageBench(
     duration,
     connections,
     rounds: Number(values.rounds),
+    ...(values.profile === 'anonymous' || values.profile === 'signed-in' ? { profile: values.profile } : {}),
   },
   out,
 );
@@ -66,4 +69,13 @@ for (const s of r.services) {
   );
 }
 if (r.devRssMb !== null) out(`pnpm dev (one process, six apps): ${r.devRssMb} MB idle`);
+if (r.profile) {
+  out(`\nCPU profile of the blog (${values.profile} only): ${r.profile.file}`);
+  out('self time by owner:');
+  for (const o of r.profile.summary.owners.slice(0, 15))
+    out(`  ${(o.share * 100).toFixed(1).padStart(5)}%  ${o.owner}`);
+  out('hottest functions:');
+  for (const f of r.profile.summary.functions.slice(0, 20))
+    out(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);
+}
 process.exitCode = r.composed.non2xx + r.signedIn.non2xx + r.bare.non2xx === 0 ? 0 : 1;

@@ -26,6 +26,7 @@ import {
 import { RedisCache } from '../../shared/src/infrastructure/cache.ts';
 import { SessionStore } from '../../shared/src/infrastructure/sessions.ts';
 import { freePort } from '../../shared/src/testing/http.ts';
+import { type ProfileSummary, summariseProfile } from './profile.ts';
 import { productionEnv, repoRoot, rssMb, type Service, startService, stopService } from './services.ts';
 
 export interface BenchOptions {
@@ -33,6 +34,8 @@ export interface BenchOptions {
   duration: number;
   connections: number;
   rounds: number;
+  /** Profile the blog (`--cpu-prof`) while only this target is loaded, and print where time goes. */
+  profile?: 'anonymous' | 'signed-in';
 }
 
 export interface Measured {
@@ -52,6 +55,8 @@ export interface BenchResult {
   services: { name: AppName; coldStartMs: number; idleMb: number; loadedMb: number }[];
   devRssMb: number | null;
   bytes: number;
+  /** With `profile`: the blog's CPU profile file, summarised. */
+  profile: { file: string; summary: ProfileSummary } | null;
 }
 
 const cookieSign = (
@@ -179,8 +184,14 @@ export async function runComposedPageBench(
     });
     // Started one after another, so each cold start is measured alone.
     const coldStart: Record<string, number> = {};
+    const profileDir = join(work, 'profile');
     for (const name of APP_NAMES) {
-      const service = await startService(name, ports[name], env);
+      const profiled = options.profile && name === 'blog';
+      const service = await startService(
+        name,
+        ports[name],
+        profiled ? { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : env,
+      );
       services.push(service);
       coldStart[name] = service.coldStartMs;
       log(`started ${name.padEnd(10)} ready in ${Math.round(service.coldStartMs)} ms`);
@@ -240,10 +251,11 @@ export async function runComposedPageBench(
       `composed page ${url} (${body.length} bytes); bare route ${bareUrl}; ${options.rounds} rounds of ${options.duration} s, ${options.connections} connections`,
     );
     const rounds: BenchResult['rounds'] = [];
+    const skipped: Measured = { reqPerSec: 0, p50Ms: 0, p99Ms: 0, non2xx: 0 };
     for (let r = 1; r <= options.rounds; r++) {
-      const composed = await autocannon(url, anonymous, options);
+      const composed = options.profile === 'signed-in' ? skipped : await autocannon(url, anonymous, options);
       const bareRound = await autocannon(bareUrl, anonymous, options);
-      const signed = await autocannon(url, signedIn, options);
+      const signed = options.profile === 'anonymous' ? skipped : await autocannon(url, signedIn, options);
       rounds.push({ composed, signedIn: signed, bare: bareRound });
       log(
         `round ${r}: composed ${composed.reqPerSec.toFixed(0)} req/s (p99 ${composed.p99Ms} ms) · bare ${bareRound.reqPerSec.toFixed(0)} (p99 ${bareRound.p99Ms} ms) · signed in ${signed.reqPerSec.toFixed(0)} (p99 ${signed.p99Ms} ms) · ratios ${(composed.reqPerSec / bareRound.reqPerSec).toFixed(2)} / ${(signed.reqPerSec / bareRound.reqPerSec).toFixed(2)}`,
@@ -252,13 +264,24 @@ export async function runComposedPageBench(
     const loaded = Object.fromEntries(services.map((s) => [s.name, rssMb(s.child.pid as number)]));
     for (const s of services) await stopService(s);
     services.length = 0;
+    let profile: BenchResult['profile'] = null;
+    if (options.profile) {
+      const { readdirSync, copyFileSync } = await import('node:fs');
+      const written = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+      if (!written) throw new Error('the blog wrote no CPU profile');
+      const file = join(tmpdir(), `rose-ash-bench-${options.profile}-${process.pid}.cpuprofile`);
+      copyFileSync(join(profileDir, written), file);
+      profile = { file, summary: summariseProfile(file) };
+    }
     bareProcess.kill('SIGTERM');
     bare = null;
 
-    const devRssMb = await allInOneRss(dbUrl.toString(), redisUrl, work, log).catch((err: unknown) => {
-      log(`pnpm dev memory not measured: ${(err as Error).message}`);
-      return null;
-    });
+    const devRssMb = options.profile
+      ? null
+      : await allInOneRss(dbUrl.toString(), redisUrl, work, log).catch((err: unknown) => {
+          log(`pnpm dev memory not measured: ${(err as Error).message}`);
+          return null;
+        });
     return {
       rounds,
       ratio: median(rounds.map((r) => r.composed.reqPerSec / r.bare.reqPerSec)),
@@ -274,6 +297,7 @@ export async function runComposedPageBench(
       })),
       devRssMb,
       bytes: body.length,
+      profile,
     };
   } finally {
     for (const s of services) await stopService(s).catch(() => {});

@@ -6,12 +6,19 @@
  * survive edits and slug changes), `SEQUENCE` from the entry's counter, and a cancelled entry
  * stays in the feed with `STATUS:CANCELLED` so subscribers drop it.
  */
-import { Temporal } from '@js-temporal/polyfill';
+import type { Temporal } from '@js-temporal/polyfill';
 import type { AppConfig } from '@rose-ash/shared/config/index.ts';
 import type { CalendarDto, CalendarEntryDto } from '@rose-ash/shared/contracts/dtos.ts';
+import { lazyRequire } from '@rose-ash/shared/infrastructure/lazy.ts';
+import { temporal } from '@rose-ash/shared/infrastructure/temporal.ts';
 import { entryUrl } from '@rose-ash/shared/services/calendar/entry-activities.ts';
-import { getVtimezoneComponent } from '@touch4it/ical-timezones';
-import ical, { type ICalCalendar, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import type * as IcalTimezones from '@touch4it/ical-timezones';
+import type * as IcalGenerator from 'ical-generator';
+import type { ICalCalendar } from 'ical-generator';
+
+// Loaded with the first feed or attachment: the zone database alone is tens of megabytes.
+const icalGenerator = lazyRequire<typeof IcalGenerator>('ical-generator', import.meta.url);
+const icalTimezones = lazyRequire<typeof IcalTimezones>('@touch4it/ical-timezones', import.meta.url);
 
 /** The stable UID of an entry: its id at the events host. */
 export function entryUid(config: AppConfig, entryId: number): string {
@@ -47,9 +54,9 @@ function address(entry: CalendarEntryDto): string | undefined {
 }
 
 const plainDateIn = (date: Date, zone: string) =>
-  Temporal.Instant.fromEpochMilliseconds(date.getTime()).toZonedDateTimeISO(zone).toPlainDate();
+  temporal().Instant.fromEpochMilliseconds(date.getTime()).toZonedDateTimeISO(zone).toPlainDate();
 const zonedIn = (date: Date, zone: string) =>
-  Temporal.Instant.fromEpochMilliseconds(date.getTime()).toZonedDateTimeISO(zone);
+  temporal().Instant.fromEpochMilliseconds(date.getTime()).toZonedDateTimeISO(zone);
 
 function addEntry(cal: ICalCalendar, config: AppConfig, entry: CalendarEntryDto): void {
   const url = entryUrl(config, entry.calendar.slug, entry.slug);
@@ -82,7 +89,10 @@ function addEntry(cal: ICalCalendar, config: AppConfig, entry: CalendarEntryDto)
     description,
     location,
     url,
-    status: entry.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+    status:
+      entry.status === 'cancelled'
+        ? icalGenerator().ICalEventStatus.CANCELLED
+        : icalGenerator().ICalEventStatus.CONFIRMED,
     created: entry.createdAt,
     lastModified: entry.updatedAt,
     stamp: entry.updatedAt,
@@ -95,7 +105,7 @@ function addEntry(cal: ICalCalendar, config: AppConfig, entry: CalendarEntryDto)
       ...common,
       allDay: true,
       start,
-      end: Temporal.PlainDate.compare(end, start) > 0 ? end : start.add({ days: 1 }),
+      end: temporal().PlainDate.compare(end, start) > 0 ? end : start.add({ days: 1 }),
     });
     return;
   }
@@ -108,12 +118,13 @@ function addEntry(cal: ICalCalendar, config: AppConfig, entry: CalendarEntryDto)
 }
 
 function newCalendar(config: AppConfig, name: string, zone: string, url: string): ICalCalendar {
+  const { default: ical, ICalCalendarMethod } = icalGenerator();
   return ical({
     name,
     prodId: { company: config.site.name, product: 'events', language: 'EN' },
     url,
     method: ICalCalendarMethod.PUBLISH,
-    timezone: { name: zone, generator: getVtimezoneComponent },
+    timezone: { name: zone, generator: icalTimezones().getVtimezoneComponent },
     // Subscribers re-fetch about hourly.
     ttl: 3600,
   });

@@ -1,6 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
 import type { AppConfig } from '../config/index.ts';
+import { lazyRequire } from './lazy.ts';
+
+/** nodemailer is loaded with the first mail sent, not by every app at start. */
+const mailerModule = lazyRequire<typeof nodemailer>('nodemailer');
 
 /** A file sent with a mail (an `.ics` invitation, a ticket's QR code shown inline by `cid`). */
 export interface MailAttachment {
@@ -45,7 +49,11 @@ export function createMailer(config: AppConfig, logger: FastifyBaseLogger): Mail
   const from = config.mail.from;
   const kept: OutboxMail[] = [];
   let nextId = 1;
-  const transport = config.mail.smtpUrl ? nodemailer.createTransport(config.mail.smtpUrl) : null;
+  let transport: ReturnType<typeof nodemailer.createTransport> | null | undefined;
+  const smtp = () => {
+    transport ??= config.mail.smtpUrl ? mailerModule().createTransport(config.mail.smtpUrl) : null;
+    return transport;
+  };
   const keepsOutbox = config.env === 'development';
 
   return {
@@ -54,8 +62,9 @@ export function createMailer(config: AppConfig, logger: FastifyBaseLogger): Mail
         kept.unshift({ ...message, id: nextId++, from, sentAt: new Date() });
         kept.length = Math.min(kept.length, OUTBOX_LIMIT);
       }
-      if (transport) {
-        await transport.sendMail({ from, ...message });
+      const sender = smtp();
+      if (sender) {
+        await sender.sendMail({ from, ...message });
         logger.info({ to: message.to, subject: message.subject }, 'mail sent');
         return;
       }

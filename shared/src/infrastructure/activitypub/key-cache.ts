@@ -1,6 +1,8 @@
 import type { KeyCache } from '@fedify/fedify/sig';
-import { CryptographicKey } from '@fedify/vocab';
 import type { Cache } from '../cache.ts';
+
+/** Fedify's vocabulary is large: loaded when the first key is read or stored, not at start. */
+const vocab = () => import('@fedify/vocab');
 
 const KEY_TTL_SECONDS = 24 * 3600;
 /** A key that could not be fetched is retried soon: the remote may just have been down. */
@@ -19,6 +21,7 @@ export function createKeyCache(cache: Cache): KeyCache {
       if (raw === null) return undefined;
       if (raw === 'null') return null;
       try {
+        const { CryptographicKey } = await vocab();
         return await CryptographicKey.fromJsonLd(JSON.parse(raw));
       } catch {
         return undefined;
@@ -29,6 +32,7 @@ export function createKeyCache(cache: Cache): KeyCache {
         await cache.set(key(keyId), 'null', MISSING_TTL_SECONDS);
         return;
       }
+      const { CryptographicKey } = await vocab();
       if (!(value instanceof CryptographicKey)) return;
       await cache.set(
         key(keyId),

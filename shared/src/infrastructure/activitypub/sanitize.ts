@@ -1,10 +1,13 @@
-import sanitizeHtml from 'sanitize-html';
+import type sanitizeHtml from 'sanitize-html';
+import { lazyRequire } from '../lazy.ts';
+
+const sanitizer = lazyRequire<typeof sanitizeHtml>('sanitize-html');
 
 /**
  * The allowlist for remote HTML (notes, articles, bios): the tags Mastodon itself keeps. No
  * scripts, styles, event handlers or inline images; links get safe `rel` values.
  */
-const options: sanitizeHtml.IOptions = {
+const remoteOptions = (sanitize: typeof sanitizeHtml): sanitizeHtml.IOptions => ({
   allowedTags: [
     'p',
     'br',
@@ -32,14 +35,17 @@ const options: sanitizeHtml.IOptions = {
   allowedSchemes: ['http', 'https', 'mailto'],
   allowProtocolRelative: false,
   transformTags: {
-    a: sanitizeHtml.simpleTransform('a', { rel: 'nofollow noopener noreferrer' }, true),
+    a: sanitize.simpleTransform('a', { rel: 'nofollow noopener noreferrer' }, true),
   },
   allowedClasses: { a: ['mention', 'hashtag', 'u-url'], span: ['h-card', 'invisible', 'ellipsis'] },
   // Deeply nested markup (a hostile server's thousands of <em>) is flattened past this depth.
   nestingLimit: 20,
-};
+});
+let options: sanitizeHtml.IOptions | undefined;
 
 /** Returns `html` with everything outside the allowlist removed. */
 export function sanitizeRemoteHtml(html: string): string {
-  return sanitizeHtml(html, options);
+  const sanitize = sanitizer();
+  options ??= remoteOptions(sanitize);
+  return sanitize(html, options);
 }

@@ -1,4 +1,4 @@
-import { type KeyCache, signRequest, verifyRequest } from '@fedify/fedify/sig';
+import type { KeyCache, verifyRequest } from '@fedify/fedify/sig';
 import type { AppConfig } from '../../config/index.ts';
 import { loadActorKeys } from './keys.ts';
 import { fetchActivityDocument, RemoteFetchError, type RemoteFetchOptions } from './remote-fetch.ts';
@@ -7,12 +7,18 @@ import { keyId } from './uris.ts';
 type DocumentLoader = NonNullable<NonNullable<Parameters<typeof verifyRequest>[1]>['documentLoader']>;
 
 /**
+ * Fedify's signature code (and the JSON-LD and vocabulary it pulls in, some 25 MB) is loaded
+ * on the first signature made or checked, so apps that never federate never pay for it.
+ */
+const fedifySig = () => import('@fedify/fedify/sig');
+
+/**
  * Signs a request (draft-cavage HTTP Signatures, via Fedify) with the key id of `actor`:
  * remote servers check that the key belongs to the activity's actor.
  */
 export function requestSigner(config: AppConfig, actor: string): (request: Request) => Promise<Request> {
   return async (request) => {
-    const { privateKey } = await loadActorKeys(config);
+    const [{ privateKey }, { signRequest }] = await Promise.all([loadActorKeys(config), fedifySig()]);
     return signRequest(request, privateKey, new URL(keyId(actor)));
   };
 }
@@ -58,6 +64,7 @@ export async function verifyInboxRequest(
     const signed = /headers="([^"]*)"/.exec(cavage)?.[1]?.toLowerCase().split(/\s+/) ?? [];
     if (!signed.includes('host')) return { ok: false, status: 401, reason: 'host is not signed' };
   }
+  const { verifyRequest } = await fedifySig();
   let key: Awaited<ReturnType<typeof verifyRequest>>;
   // Fedify turns a failed key fetch into "no key": keep the fetch's own error to say why.
   let fetchError: unknown = null;

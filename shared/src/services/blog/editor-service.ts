@@ -1,4 +1,4 @@
-import { Temporal } from '@js-temporal/polyfill';
+import type { Temporal } from '@js-temporal/polyfill';
 import { and, asc, desc, eq, inArray, lte, ne, or, sql } from 'drizzle-orm';
 import type { EditorActionDto, PostInputDto } from '../../contracts/dtos.ts';
 import type { DatabaseLike } from '../../db/client.ts';
@@ -12,6 +12,7 @@ import {
   postsTags,
   tags,
 } from '../../db/schema/index.ts';
+import { temporal } from '../../infrastructure/temporal.ts';
 import { fullHtml, htmlToText, publicPlaintext, sanitizePostHtml } from './ghost-html.ts';
 
 export { htmlToText };
@@ -254,10 +255,10 @@ export function parseLocalDateTime(value: string, timeZone: string): Date | null
   if (!value) return null;
   try {
     if (/[zZ]|[+-]\d\d:\d\d$/.test(value)) {
-      return new Date(Temporal.Instant.from(value).epochMilliseconds);
+      return new Date(temporal().Instant.from(value).epochMilliseconds);
     }
     if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(value)) return null;
-    const zoned = Temporal.PlainDateTime.from(value, { overflow: 'reject' }).toZonedDateTime(timeZone, {
+    const zoned = temporal().PlainDateTime.from(value, { overflow: 'reject' }).toZonedDateTime(timeZone, {
       disambiguation: 'compatible',
     });
     return new Date(zoned.epochMilliseconds);
@@ -268,7 +269,8 @@ export function parseLocalDateTime(value: string, timeZone: string): Date | null
 
 /** A Date as the wall time of a datetime-local field in `timeZone` (`2026-12-01T18:30`). */
 export function toLocalDateTime(date: Date, timeZone: string): string {
-  return Temporal.Instant.fromEpochMilliseconds(date.getTime())
+  return temporal()
+    .Instant.fromEpochMilliseconds(date.getTime())
     .toZonedDateTimeISO(timeZone)
     .toPlainDateTime()
     .toString({ smallestUnit: 'minute' });

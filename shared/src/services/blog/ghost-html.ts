@@ -1,4 +1,7 @@
-import sanitizeHtml from 'sanitize-html';
+import type sanitizeHtml from 'sanitize-html';
+import { lazyRequire } from '../../infrastructure/lazy.ts';
+
+const sanitizer = lazyRequire<typeof sanitizeHtml>('sanitize-html');
 
 /** Hosts whose embeds (Ghost's embed card) keep their iframe; anything else is dropped. */
 export const EMBED_HOSTS = [
@@ -11,9 +14,9 @@ export const EMBED_HOSTS = [
   'www.openstreetmap.org',
 ];
 
-const options: sanitizeHtml.IOptions = {
+const postOptions = (sanitize: typeof sanitizeHtml): sanitizeHtml.IOptions => ({
   allowedTags: [
-    ...sanitizeHtml.defaults.allowedTags,
+    ...sanitize.defaults.allowedTags,
     'img',
     'figure',
     'figcaption',
@@ -77,7 +80,15 @@ const options: sanitizeHtml.IOptions = {
       attribs: attribs.target === '_blank' ? { ...attribs, rel: 'noopener noreferrer' } : attribs,
     }),
   },
-};
+});
+let options: sanitizeHtml.IOptions | undefined;
+
+/** sanitize-html (loaded on first use) with our options for post bodies. */
+function sanitizePost(html: string): string {
+  const sanitize = sanitizer();
+  options ??= postOptions(sanitize);
+  return sanitize(html, options);
+}
 
 /**
  * Ghost's members-only marker: what comes before it is the public preview of a `members`,
@@ -96,12 +107,9 @@ export function sanitizePostHtml(html: string | null | undefined): string | null
   // The editor's stand-in for the marker (ProseMirror drops comments), should it arrive as is.
   html = html.replace(/<div data-members-only(?:="")?><\/div>/g, MEMBERS_ONLY_MARKER);
   const at = html.indexOf(MEMBERS_ONLY_MARKER);
-  if (at < 0) return sanitizeHtml(html, options);
-  const before = sanitizeHtml(html.slice(0, at), options);
-  const after = sanitizeHtml(
-    html.slice(at + MEMBERS_ONLY_MARKER.length).replaceAll(MEMBERS_ONLY_MARKER, ''),
-    options,
-  );
+  if (at < 0) return sanitizePost(html);
+  const before = sanitizePost(html.slice(0, at));
+  const after = sanitizePost(html.slice(at + MEMBERS_ONLY_MARKER.length).replaceAll(MEMBERS_ONLY_MARKER, ''));
   return `${before}${MEMBERS_ONLY_MARKER}${after}`;
 }
 
@@ -131,18 +139,21 @@ export function fullHtml(html: string | null): string | null {
   return html === null ? null : html.replace(MEMBERS_ONLY_MARKER, '');
 }
 
-const captionOptions: sanitizeHtml.IOptions = {
-  allowedTags: ['a', 'b', 'strong', 'i', 'em', 'u', 's', 'del', 'code', 'span', 'br', 'sup', 'sub', 'mark'],
-  allowedAttributes: { a: ['href', 'rel', 'target'], span: ['style'] },
-  allowedStyles: { span: { 'white-space': [/^pre-wrap$/] } },
-  allowedSchemes: ['http', 'https', 'mailto'],
-  transformTags: options.transformTags as NonNullable<sanitizeHtml.IOptions['transformTags']>,
-};
+let captionOptions: sanitizeHtml.IOptions | undefined;
 
 /** Ghost's `feature_image_caption` is HTML (links, bold): inline markup only. */
 export function sanitizeCaptionHtml(html: string | null | undefined): string | null {
   if (!html) return null;
-  return sanitizeHtml(html, captionOptions) || null;
+  const sanitize = sanitizer();
+  options ??= postOptions(sanitize);
+  captionOptions ??= {
+    allowedTags: ['a', 'b', 'strong', 'i', 'em', 'u', 's', 'del', 'code', 'span', 'br', 'sup', 'sub', 'mark'],
+    allowedAttributes: { a: ['href', 'rel', 'target'], span: ['style'] },
+    allowedStyles: { span: { 'white-space': [/^pre-wrap$/] } },
+    allowedSchemes: ['http', 'https', 'mailto'],
+    transformTags: options.transformTags as NonNullable<sanitizeHtml.IOptions['transformTags']>,
+  };
+  return sanitize(html, captionOptions) || null;
 }
 
 /** Plain text of sanitised HTML, for search, excerpts and reading time. */

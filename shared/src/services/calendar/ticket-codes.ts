@@ -5,7 +5,11 @@
  * The QR code carries the door-check URL with the code, so any phone camera opens the check.
  */
 import { randomInt } from 'node:crypto';
-import QRCode from 'qrcode';
+import type QRCodeModule from 'qrcode';
+import { lazyRequire } from '../../infrastructure/lazy.ts';
+
+/** The QR encoder is loaded when the first ticket is shown or mailed. */
+const qrcode = lazyRequire<typeof QRCodeModule>('qrcode');
 
 /** Unambiguous alphabet for codes read aloud at the door. */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -51,7 +55,7 @@ export function ticketCheckUrl(eventsPublicUrl: string, code: string): string {
 
 /** The QR code of a ticket as an SVG document (pages). */
 export function ticketQrSvg(eventsPublicUrl: string, code: string): Promise<string> {
-  return QRCode.toString(ticketCheckUrl(eventsPublicUrl, code), {
+  return qrcode().toString(ticketCheckUrl(eventsPublicUrl, code), {
     type: 'svg',
     errorCorrectionLevel: 'M',
     margin: 2,
@@ -60,7 +64,7 @@ export function ticketQrSvg(eventsPublicUrl: string, code: string): Promise<stri
 
 /** The QR code of a ticket as PNG bytes (e-mail attachments shown inline). */
 export function ticketQrPng(eventsPublicUrl: string, code: string): Promise<Buffer> {
-  return QRCode.toBuffer(ticketCheckUrl(eventsPublicUrl, code), {
+  return qrcode().toBuffer(ticketCheckUrl(eventsPublicUrl, code), {
     type: 'png',
     errorCorrectionLevel: 'M',
     margin: 2,

@@ -3,9 +3,10 @@
  * entries are stored as instants but typed, grouped into days and months, repeated weekly and
  * shown in local time, across daylight-saving changes.
  */
-import { Temporal } from '@js-temporal/polyfill';
+import type { Temporal } from '@js-temporal/polyfill';
+import { temporal } from '../../infrastructure/temporal.ts';
 
-const toInstant = (date: Date) => Temporal.Instant.fromEpochMilliseconds(date.getTime());
+const toInstant = (date: Date) => temporal().Instant.fromEpochMilliseconds(date.getTime());
 const toDate = (zdt: Temporal.ZonedDateTime) => new Date(zdt.epochMilliseconds);
 
 /** The instant `date` as wall-clock time in `timeZone`. */
@@ -20,8 +21,10 @@ export function zoned(date: Date, timeZone: string): Temporal.ZonedDateTime {
  */
 export function localToInstant(date: string, time: string | null, timeZone: string): Date | null {
   try {
-    const plainDate = Temporal.PlainDate.from(date, { overflow: 'reject' });
-    const plainTime = time ? Temporal.PlainTime.from(time, { overflow: 'reject' }) : new Temporal.PlainTime();
+    const plainDate = temporal().PlainDate.from(date, { overflow: 'reject' });
+    const plainTime = time
+      ? temporal().PlainTime.from(time, { overflow: 'reject' })
+      : new (temporal().PlainTime)();
     return toDate(plainDate.toZonedDateTime({ timeZone, plainTime }));
   } catch {
     return null;
@@ -40,7 +43,7 @@ export function localTime(date: Date, timeZone: string): string {
 
 /** Local midnight starting `date` (a `YYYY-MM-DD`) plus `days` days, as an instant. */
 export function startOfLocalDay(date: string, timeZone: string, days = 0): Date {
-  return toDate(Temporal.PlainDate.from(date).add({ days }).toZonedDateTime({ timeZone }));
+  return toDate(temporal().PlainDate.from(date).add({ days }).toZonedDateTime({ timeZone }));
 }
 
 /** The same local wall-clock time `weeks` weeks later (an hour's DST shift is absorbed). */
@@ -69,7 +72,7 @@ export interface MonthGrid {
 export function monthGrid(month: string, timeZone: string, now: Date): MonthGrid | null {
   let ym: Temporal.PlainYearMonth;
   try {
-    ym = Temporal.PlainYearMonth.from(month, { overflow: 'reject' });
+    ym = temporal().PlainYearMonth.from(month, { overflow: 'reject' });
   } catch {
     return null;
   }
@@ -92,7 +95,7 @@ export function monthGrid(month: string, timeZone: string, now: Date): MonthGrid
     }
     weeks.push(week);
     // Stop once the month is done (4 to 6 rows).
-    if (day.month !== first.month && Temporal.PlainDate.compare(day, first) > 0) break;
+    if (day.month !== first.month && temporal().PlainDate.compare(day, first) > 0) break;
   }
   return {
     month: ym.toString(),

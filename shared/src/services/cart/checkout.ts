@@ -4,12 +4,13 @@
  * reservations recorded and the cart emptied. Any line that cannot be held rolls all of it
  * back, so nothing is ever half-held.
  */
-import { Temporal } from '@js-temporal/polyfill';
+import type { Temporal } from '@js-temporal/polyfill';
 import { eq, sql } from 'drizzle-orm';
 import type { CartOwnerDto, CheckoutInputDto, UnavailableLine } from '../../contracts/dtos.ts';
 import type { CalendarService, MarketService } from '../../contracts/protocols.ts';
 import type { DatabaseHandle, DatabaseLike } from '../../db/client.ts';
 import { cartItems, carts, orderItems, orders, stockReservations } from '../../db/schema/index.ts';
+import { temporal } from '../../infrastructure/temporal.ts';
 
 /** Minutes stock stays held for an order before a payment (SumUp's hosted session is 30). */
 export const HOLD_MINUTES = 35;
@@ -53,7 +54,7 @@ class Unavailable extends Error {
 
 /** The `RA-2026-` part of a new order number. */
 export function orderNumberStem(now: Date, timezone: string): string {
-  const year = Temporal.Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO(timezone).year;
+  const year = temporal().Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO(timezone).year;
   return `${ORDER_NUMBER_PREFIX}-${year}-`;
 }
 
