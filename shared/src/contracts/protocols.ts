@@ -482,6 +482,8 @@ export interface AccountService {
   writeBackToGhost(userId: number): Promise<GhostWritebackResult>;
   /** Members with a write-back still due (the sweep re-queues them). */
   listPendingWritebacks(limit: number): Promise<readonly number[]>;
+  /** Deletes confirmation links that expired or were used more than a day ago; returns how many. */
+  purgeConfirmations(): Promise<number>;
 
   // ---- tickets, bookings, orders ------------------------------------------------------------
   listTickets(userId: number): Promise<readonly MemberTicketDto[]>;

@@ -33,7 +33,12 @@ import { invalidateFragment } from '../../infrastructure/fragments.ts';
 import { createGhostClient, type GhostClient } from '../blog/ghost-client.ts';
 import { normalizeEmail } from '../federation/user-service.ts';
 import { createCalendarFeed } from './calendar-feed.ts';
-import { consumeConfirmations, findLiveConfirmation, issueConfirmation } from './confirmations.ts';
+import {
+  consumeConfirmations,
+  findLiveConfirmation,
+  issueConfirmation,
+  purgeConfirmations,
+} from './confirmations.ts';
 import { createDevices } from './devices.ts';
 import { createMemberActivity } from './member-activity.ts';
 import { createNewsletters, requestGhostWriteback } from './newsletters.ts';
@@ -292,6 +297,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     setNewsletter: newsletterService.setNewsletter,
     writeBackToGhost: newsletterService.writeBackToGhost,
     listPendingWritebacks: newsletterService.listPendingWritebacks,
+    purgeConfirmations: () => purgeConfirmations(db, now()),
     ...activity,
     ...feed,
     listDevices: devices.listDevices,
