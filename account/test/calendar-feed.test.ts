@@ -28,7 +28,7 @@ async function newFeed(cookies: Cookies): Promise<string> {
 }
 
 const events = (body: string) =>
-  Object.values(ical.sync.parseICS(body)).filter((c): c is VEvent => c.type === 'VEVENT');
+  Object.values(ical.sync.parseICS(body)).filter((c): c is VEvent => c?.type === 'VEVENT');
 
 describe('private calendar feed', () => {
   it('holds the member’s bookings and tickets, and parses with node-ical', async () => {

@@ -122,7 +122,7 @@ describe('account pages', () => {
     const ics = await t.app.inject({ url: `/tickets/${second.id}/ticket.ics`, cookies });
     expect(ics.headers['content-type']).toContain('text/calendar');
     const events = Object.values(ical.sync.parseICS(ics.body)).filter(
-      (c): c is VEvent => c.type === 'VEVENT',
+      (c): c is VEvent => c?.type === 'VEVENT',
     );
     expect(events).toHaveLength(1);
     expect(events[0]?.summary).toBe('Pottery evening');

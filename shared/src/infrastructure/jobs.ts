@@ -215,6 +215,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         name,
         {
           pollingIntervalSeconds: config.jobs.pollingSeconds,
+          // NOTIFY wakes a worker for a new job only; a retry coming due (or a job sent with
+          // startAfter) is found by polling, which pg-boss slows to 30 s on notify queues
+          // unless told otherwise: keep the configured interval.
+          notifyPollingIntervalSeconds: config.jobs.pollingSeconds,
           includeMetadata: true,
           localConcurrency: 1,
         },

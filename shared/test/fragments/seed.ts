@@ -266,7 +266,10 @@ export async function seedTicketOrder(
   input: { userId: number; email: string; ticketTypeId: number; quantity: number; name?: string },
 ) {
   const owner = { userId: input.userId };
-  const added = await services.cart.addItem(owner, { ticketTypeId: input.ticketTypeId, quantity: input.quantity });
+  const added = await services.cart.addItem(owner, {
+    ticketTypeId: input.ticketTypeId,
+    quantity: input.quantity,
+  });
   if (!added.ok) throw new Error(`could not add tickets: ${added.reason}`);
   const checkout = await services.cart.checkout(owner, {
     email: input.email,
