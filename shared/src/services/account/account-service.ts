@@ -71,7 +71,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       : config.ghost
         ? createGhostClient({ ...config.ghost, timeoutMs: GHOST_TIMEOUT_MS })
         : null;
-  const newsletterService = createNewsletters({ db, blog: deps.blog, ghost, log: deps.log, now });
+  const newsletterService = createNewsletters({ db, cache, blog: deps.blog, ghost, log: deps.log, now });
   const devices = createDevices({ cache, federation });
   const activity = createMemberActivity({ calendar: deps.calendar, cart: deps.cart, now });
   const feed = createCalendarFeed({ db, calendar: deps.calendar, now });
@@ -118,7 +118,6 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     async getDashboard(userId) {
       const user = await liveUser(userId);
       if (!user) return null;
-      await newsletterService.pullFromGhost(userId);
       const [profile, member, bookings, tickets, orders, letters, unread] = await Promise.all([
         service.getProfile(userId),
         federation.getMember(userId),

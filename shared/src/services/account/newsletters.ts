@@ -24,10 +24,13 @@ import {
   newsletters,
   users,
 } from '../../db/schema/index.ts';
+import type { Cache } from '../../infrastructure/cache.ts';
 import type { GhostClient, GhostMember } from '../blog/ghost-client.ts';
 
 export interface NewsletterDeps {
   db: Database;
+  /** Remembers that a member's Ghost record was looked at lately (no look-up per page view). */
+  cache: Pick<Cache, 'setIfAbsent'>;
   blog: Pick<BlogService, 'listNewsletters'>;
   /** Null without Ghost: choices stay local. */
   ghost: GhostClient | null;
@@ -44,6 +47,9 @@ export async function requestGhostWriteback(db: Database, userId: number, now: D
     .values({ userId, requestedAt: now })
     .onConflictDoUpdate({ target: ghostMemberWritebacks.userId, set: { requestedAt: now } });
 }
+
+/** How often the newsletters page asks Ghost about a member it has no link for. */
+export const GHOST_PULL_INTERVAL_SECONDS = 3_600;
 
 const errorText = (err: unknown) => ((err as Error)?.message ?? String(err)).slice(0, 300);
 
@@ -204,6 +210,11 @@ export function createNewsletters(deps: NewsletterDeps): Pick<AccountService, Me
         .from(users)
         .where(eq(users.id, userId));
       if (!user || user.closedAt) return;
+      // Once an hour at most: a member Ghost does not know would otherwise cost a request per view.
+      const fresh = await deps.cache
+        .setIfAbsent(`account:ghost-pull:${userId}`, '1', GHOST_PULL_INTERVAL_SECONDS)
+        .catch(() => false);
+      if (!fresh) return;
       try {
         const member = await ghost.findMemberByEmail(user.email);
         if (member) await mirror(userId, member, deps.now());
