@@ -2,7 +2,8 @@
  * Browser journey for the account (Chromium): sign in → dashboard → toggle a newsletter → the
  * Ghost stub receives the member update; the Ghost stub goes down, toggle another → the page
  * shows it "pending" → the stub comes back → the job runner delivers it, and the page shows it
- * saved. The apps run their job runners, as in production.
+ * saved. Then the private calendar feed: created, copied with its button, and it serves. The
+ * apps run their job runners, as in production.
  */
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -62,6 +63,7 @@ describe('account journey', () => {
     const account = cluster.url('account');
     const fed = cluster.url('federation');
     const context = await browser.newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: account });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
@@ -120,6 +122,22 @@ describe('account journey', () => {
     expect(await page.getByRole('region', { name: 'Newsletters' }).textContent()).toContain(
       'You receive Sync Peer, Market news.',
     );
+
+    // The private feed: created, shown once, copied with the button, and it serves the calendar.
+    await page
+      .getByRole('navigation', { name: 'Your account' })
+      .getByRole('link', { name: 'Calendar feed' })
+      .click();
+    await page.getByRole('button', { name: 'Create my feed address' }).click();
+    const feedUrl = await page.getByLabel('Feed address', { exact: true }).inputValue();
+    expect(feedUrl).toMatch(new RegExp(`^${account}/calendar/[A-Za-z0-9_-]{43}\\.ics$`));
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(feedUrl);
+    const feed = await fetch(feedUrl);
+    expect(feed.status).toBe(200);
+    expect(await feed.text()).toContain('BEGIN:VCALENDAR');
+
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
