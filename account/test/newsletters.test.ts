@@ -8,6 +8,7 @@
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import {
+  accountConfirmations,
   ghostMemberLinks,
   ghostMemberWritebacks,
   newsletters,
@@ -203,6 +204,40 @@ describe('newsletters', () => {
     expect(stub.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
     const unknown = await toggle(cookies, 999_999, true);
     expect(unknown.statusCode).toBe(404);
+  });
+
+  it('sweeps: re-queues write-backs nothing was tried for lately, and deletes old confirmation links', async () => {
+    const { userId } = await signInAs(t.app, 'swept@example.test', 'Sue Swept');
+    const busy = await signInAs(t.app, 'busy@example.test', 'Bea Busy');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await t.database.handle.db.insert(ghostMemberWritebacks).values([
+      { userId, requestedAt: hourAgo },
+      // Its job is retrying right now: left to it.
+      { userId: busy.userId, requestedAt: hourAgo, lastAttemptAt: new Date(), attempts: 3 },
+    ]);
+    await t.database.handle.db.insert(accountConfirmations).values({
+      userId,
+      purpose: 'close-account',
+      tokenHash: 'old-link',
+      createdAt: new Date(Date.now() - 3 * 86_400_000),
+      expiresAt: new Date(Date.now() - 2 * 86_400_000),
+    });
+    const swept = (await t.app.jobs.runNow('account.sweep', {})) as { requeued: number; purged: number };
+    expect(swept.purged).toBe(1);
+    const queuedFor = async (id: number) => {
+      const [row] = await t.database.handle.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'account.ghost-writeback' AND singleton_key = $1`,
+        [`ghost-writeback:${id}`],
+      );
+      return row?.n ?? 0;
+    };
+    expect(await queuedFor(userId)).toBe(1);
+    expect(await queuedFor(busy.userId)).toBe(0);
+
+    await t.app.jobs.runNow('account.ghost-writeback', { userId });
+    expect(await t.app.services.account.listPendingWritebacks(100)).not.toContain(userId);
+    await t.app.jobs.runNow('account.sweep', {});
+    expect(await queuedFor(userId)).toBe(1);
   });
 
   it('writes a new e-mail address to the Ghost member it is linked to', async () => {

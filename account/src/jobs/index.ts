@@ -3,6 +3,12 @@ import fp from 'fastify-plugin';
 
 /** Pending write-backs re-queued per sweep (the rest wait for the next one). */
 const SWEEP_BATCH = 200;
+/**
+ * A write-back nothing was tried for this long has no job any more (its retries, at most 15
+ * minutes apart, ran out, or it was lost): the sweep queues a new one. Busier ones are left
+ * to their own job.
+ */
+const SWEEP_IDLE_SECONDS = 20 * 60;
 
 /**
  * The account app's jobs (listed with every other in shared/src/contracts/jobs.ts): writing
@@ -17,9 +23,8 @@ export const accountJobs = fp(
     app.jobs.register('account.ghost-writeback', ({ userId }) => account.writeBackToGhost(userId));
 
     app.jobs.register('account.sweep', async (_data, { log }) => {
-      const pending = await account.listPendingWritebacks(SWEEP_BATCH);
+      const pending = await account.listPendingWritebacks(SWEEP_BATCH, SWEEP_IDLE_SECONDS);
       for (const userId of pending) {
-        // One queued write-back per member, however many sweeps find them pending.
         await app.jobs.send(
           'account.ghost-writeback',
           { userId },

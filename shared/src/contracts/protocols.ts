@@ -480,8 +480,11 @@ export interface AccountService {
    * job runner retries.
    */
   writeBackToGhost(userId: number): Promise<GhostWritebackResult>;
-  /** Members with a write-back still due (the sweep re-queues them). */
-  listPendingWritebacks(limit: number): Promise<readonly number[]>;
+  /**
+   * Members with a write-back still due and nothing tried for `idleSeconds` (their job ran out
+   * of retries or was lost): the sweep re-queues them.
+   */
+  listPendingWritebacks(limit: number, idleSeconds?: number): Promise<readonly number[]>;
   /** Deletes confirmation links that expired or were used more than a day ago; returns how many. */
   purgeConfirmations(): Promise<number>;
 

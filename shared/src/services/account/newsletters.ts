@@ -256,10 +256,17 @@ export function createNewsletters(deps: NewsletterDeps): Pick<AccountService, Me
 
     writeBackToGhost,
 
-    async listPendingWritebacks(limit) {
+    async listPendingWritebacks(limit, idleSeconds = 0) {
+      const idleSince = new Date(deps.now().getTime() - idleSeconds * 1000);
       const rows = await db
         .select({ userId: ghostMemberWritebacks.userId })
         .from(ghostMemberWritebacks)
+        .where(
+          lte(
+            sql`coalesce(${ghostMemberWritebacks.lastAttemptAt}, ${ghostMemberWritebacks.requestedAt})`,
+            idleSince,
+          ),
+        )
         .orderBy(asc(ghostMemberWritebacks.requestedAt))
         .limit(Math.min(Math.max(limit, 1), 1_000));
       return Object.freeze(rows.map((r) => r.userId));
