@@ -34,7 +34,7 @@ const sessionRoutes: RoutePlugin = async (app) => {
       schema: { body: DeviceForm },
     },
     async (request, reply) => {
-      await account.signOut(member(request).id, request.body.device);
+      const { ended } = await account.signOut(member(request).id, request.body.device);
       // Signing out this very browser ends this session too.
       const still = request.session ? await app.sessions.get(request.session.id) : null;
       if (!still) {
@@ -42,7 +42,13 @@ const sessionRoutes: RoutePlugin = async (app) => {
         setFlash(reply, app.config, { kind: 'success', message: 'You are signed out on this device.' });
         return reply.redirect('/', 303);
       }
-      setFlash(reply, app.config, { kind: 'success', message: 'That device is signed out.' });
+      setFlash(
+        reply,
+        app.config,
+        ended
+          ? { kind: 'success', message: 'That device is signed out.' }
+          : { kind: 'info', message: 'That device was signed out already.' },
+      );
       return reply.redirect('/sessions', 303);
     },
   );
