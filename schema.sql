@@ -1,5 +1,27 @@
 CREATE SEQUENCE "public"."ap_timeline_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;
 CREATE SEQUENCE "public"."order_number_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;
+CREATE TABLE "account_confirmations" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "account_confirmations_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"user_id" integer NOT NULL,
+	"purpose" text NOT NULL,
+	"new_email" text,
+	"token_hash" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"consumed_at" timestamp with time zone,
+	CONSTRAINT "account_confirmations_token_hash_key" UNIQUE("token_hash"),
+	CONSTRAINT "account_confirmations_purpose_check" CHECK ("account_confirmations"."purpose" in ('email-change', 'close-account')),
+	CONSTRAINT "account_confirmations_new_email_check" CHECK (("account_confirmations"."purpose" = 'email-change') = ("account_confirmations"."new_email" is not null) and "account_confirmations"."new_email" = lower("account_confirmations"."new_email"))
+);
+
+CREATE TABLE "calendar_feed_tokens" (
+	"user_id" integer PRIMARY KEY NOT NULL,
+	"token_hash" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_used_at" timestamp with time zone,
+	CONSTRAINT "calendar_feed_tokens_token_hash_key" UNIQUE("token_hash")
+);
+
 CREATE TABLE "ghost_member_links" (
 	"user_id" integer PRIMARY KEY NOT NULL,
 	"ghost_member_id" text NOT NULL,
@@ -8,11 +30,21 @@ CREATE TABLE "ghost_member_links" (
 	CONSTRAINT "ghost_member_links_ghost_member_id_key" UNIQUE("ghost_member_id")
 );
 
+CREATE TABLE "ghost_member_writebacks" (
+	"user_id" integer PRIMARY KEY NOT NULL,
+	"requested_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"last_attempt_at" timestamp with time zone,
+	"last_error" text,
+	CONSTRAINT "ghost_member_writebacks_attempts_check" CHECK ("ghost_member_writebacks"."attempts" >= 0)
+);
+
 CREATE TABLE "newsletter_subscriptions" (
 	"user_id" integer NOT NULL,
 	"newsletter_id" integer NOT NULL,
 	"subscribed" boolean NOT NULL,
 	"synced_at" timestamp with time zone,
+	"pending_since" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "newsletter_subscriptions_pkey" PRIMARY KEY("user_id","newsletter_id")
@@ -747,13 +779,17 @@ CREATE TABLE "users" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"last_login_at" timestamp with time zone,
+	"closed_at" timestamp with time zone,
 	CONSTRAINT "users_email_key" UNIQUE("email"),
 	CONSTRAINT "users_username_key" UNIQUE("username"),
 	CONSTRAINT "users_email_lower_check" CHECK ("users"."email" = lower("users"."email")),
 	CONSTRAINT "users_username_format_check" CHECK ("users"."username" ~ '^[a-z0-9_]([a-z0-9_.-]{0,28}[a-z0-9_])?$')
 );
 
+ALTER TABLE "account_confirmations" ADD CONSTRAINT "account_confirmations_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;
+ALTER TABLE "calendar_feed_tokens" ADD CONSTRAINT "calendar_feed_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "ghost_member_links" ADD CONSTRAINT "ghost_member_links_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;
+ALTER TABLE "ghost_member_writebacks" ADD CONSTRAINT "ghost_member_writebacks_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "newsletter_subscriptions" ADD CONSTRAINT "newsletter_subscriptions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "newsletter_subscriptions" ADD CONSTRAINT "newsletter_subscriptions_newsletter_id_newsletters_id_fk" FOREIGN KEY ("newsletter_id") REFERENCES "public"."newsletters"("id") ON DELETE cascade ON UPDATE no action;
 ALTER TABLE "ap_activities" ADD CONSTRAINT "ap_activities_local_actor_id_ap_actors_id_fk" FOREIGN KEY ("local_actor_id") REFERENCES "public"."ap_actors"("id") ON DELETE set null ON UPDATE no action;
@@ -804,6 +840,8 @@ ALTER TABLE "tickets" ADD CONSTRAINT "tickets_ticket_type_id_ticket_types_id_fk"
 ALTER TABLE "tickets" ADD CONSTRAINT "tickets_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE set null ON UPDATE no action;
 ALTER TABLE "tickets" ADD CONSTRAINT "tickets_order_item_id_order_items_id_fk" FOREIGN KEY ("order_item_id") REFERENCES "public"."order_items"("id") ON DELETE set null ON UPDATE no action;
 ALTER TABLE "tickets" ADD CONSTRAINT "tickets_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
+CREATE INDEX "account_confirmations_user_id_created_at_idx" ON "account_confirmations" USING btree ("user_id","created_at");
+CREATE INDEX "ghost_member_writebacks_requested_at_idx" ON "ghost_member_writebacks" USING btree ("requested_at");
 CREATE INDEX "newsletter_subscriptions_newsletter_id_idx" ON "newsletter_subscriptions" USING btree ("newsletter_id");
 CREATE INDEX "ap_activities_status_created_at_idx" ON "ap_activities" USING btree ("status","created_at");
 CREATE INDEX "ap_activities_local_actor_id_created_at_idx" ON "ap_activities" USING btree ("local_actor_id","created_at" DESC NULLS LAST);

@@ -1,4 +1,5 @@
 import { INTERNAL_HEADERS } from '@rose-ash/shared/contracts/widgets.ts';
+import { apNotifications } from '@rose-ash/shared/db/schema/index.ts';
 import { encodeUserHeader } from '@rose-ash/shared/infrastructure/fragments.ts';
 import { buildTestApp, type TestApp } from '@rose-ash/shared/testing/app.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,5 +50,40 @@ describe('account-nav fragment', () => {
     });
     expect(anonymous.statusCode).toBe(200);
     expect(anonymous.body).toContain('Sign in');
+  });
+});
+
+describe('account-nav menu', () => {
+  it('links the account, notifications with the unread count, admin for admins only, and sign out', async () => {
+    const user = await seedUser(t.database.handle, 'menu-member@example.test');
+    const fragment = (isAdmin: boolean) =>
+      t.app.inject({
+        url: '/internal/fragments/account-nav',
+        headers: {
+          [INTERNAL_HEADERS.token]: t.config.secrets.internalToken,
+          [INTERNAL_HEADERS.user]: encodeUserHeader({
+            id: user.id,
+            email: user.email,
+            name: null,
+            username: null,
+            isAdmin,
+          }),
+        },
+      });
+    const member = await fragment(false);
+    expect(member.body).toContain(`href="${t.config.apps.account.publicUrl}/"`);
+    expect(member.body).toContain(`href="${t.config.apps.federation.publicUrl}/social/notifications"`);
+    expect(member.body).toContain('href="/auth/logout"');
+    expect(member.body).not.toContain('/admin');
+    expect(member.body).not.toContain('notification-count');
+
+    await t.database.handle.db.insert(apNotifications).values([
+      { userId: user.id, type: 'like', actorUri: 'https://remote.example/users/a', activityId: 'a1' },
+      { userId: user.id, type: 'follow', actorUri: 'https://remote.example/users/b', activityId: 'b1' },
+    ]);
+    const admin = await fragment(true);
+    expect(admin.body).toContain(`${t.config.apps.blog.publicUrl}/admin`);
+    expect(admin.body).toContain('<span class="notification-count" title="2 unread notifications">2</span>');
+    expect(admin.body).toContain('Notifications (2 new)');
   });
 });

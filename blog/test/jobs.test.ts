@@ -89,6 +89,23 @@ describe('job runner', () => {
     expect(await jobs()).toHaveLength(4);
   });
 
+  it('queues a one-per-key job once per key until it has run', async (context) => {
+    requirePostgres(context, "pg-boss's exclusive policy is a unique index on the job table");
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    // The blog does not work market jobs: they stay queued, as when the market is busy.
+    const t = await startBlog(database, clockAtHalfMinute());
+    const send = (supplier: string) => t.app.jobs.send('market.scrape', { supplier, trigger: 'admin' });
+    const first = await send('orchard-lane');
+    expect(first).toEqual(expect.any(String));
+    expect(await send('orchard-lane')).toBeNull();
+    expect(await send('hill-farm')).toEqual(expect.any(String));
+    // A job without a key is not limited.
+    const ticket = { bookingId: 1 };
+    expect(await t.app.jobs.send('events.booking-confirmation', ticket)).toEqual(expect.any(String));
+    expect(await t.app.jobs.send('events.booking-confirmation', ticket)).toEqual(expect.any(String));
+  });
+
   it('retries a failing job with back-off and shows its error in pnpm jobs', async (context) => {
     requirePostgres(context, '`pnpm jobs` is a separate process reading the test database');
     const stub: GhostStub = await startGhostStub({

@@ -1,24 +1,12 @@
 /**
- * iCalendar (RFC 5545) for calendars and single entries, built with ical-generator. Times are
- * written as local times with `TZID` and a `VTIMEZONE` for the zone (from
- * @touch4it/ical-timezones), so a subscriber's calendar keeps them right across DST changes;
- * all-day entries are `VALUE=DATE` with an exclusive end. UIDs come from the entry id (they
- * survive edits and slug changes), `SEQUENCE` from the entry's counter, and a cancelled entry
- * stays in the feed with `STATUS:CANCELLED` so subscribers drop it.
+ * The events app's iCalendar: a calendar's feed and one entry's `.ics` (also the booking
+ * e-mail's attachment), built by the calendar domain's `buildIcs`. UIDs come from the entry id
+ * (they survive edits and slug changes) and `SEQUENCE` from the entry's counter.
  */
-import type { Temporal } from '@js-temporal/polyfill';
 import type { AppConfig } from '@rose-ash/shared/config/index.ts';
 import type { CalendarDto, CalendarEntryDto } from '@rose-ash/shared/contracts/dtos.ts';
-import { lazyRequire } from '@rose-ash/shared/infrastructure/lazy.ts';
-import { temporal } from '@rose-ash/shared/infrastructure/temporal.ts';
 import { entryUrl } from '@rose-ash/shared/services/calendar/entry-activities.ts';
-import type * as IcalTimezones from '@touch4it/ical-timezones';
-import type * as IcalGenerator from 'ical-generator';
-import type { ICalCalendar } from 'ical-generator';
-
-// Loaded with the first feed or attachment: the zone database alone is tens of megabytes.
-const icalGenerator = lazyRequire<typeof IcalGenerator>('ical-generator', import.meta.url);
-const icalTimezones = lazyRequire<typeof IcalTimezones>('@touch4it/ical-timezones', import.meta.url);
+import { buildIcs, type IcsEvent } from '@rose-ash/shared/services/calendar/ical.ts';
 
 /** The stable UID of an entry: its id at the events host. */
 export function entryUid(config: AppConfig, entryId: number): string {
@@ -53,14 +41,8 @@ function address(entry: CalendarEntryDto): string | undefined {
   return parts.length ? parts.join(', ') : undefined;
 }
 
-const plainDateIn = (date: Date, zone: string) =>
-  temporal().Instant.fromEpochMilliseconds(date.getTime()).toZonedDateTimeISO(zone).toPlainDate();
-const zonedIn = (date: Date, zone: string) =>
-  temporal().Instant.fromEpochMilliseconds(date.getTime()).toZonedDateTimeISO(zone);
-
-function addEntry(cal: ICalCalendar, config: AppConfig, entry: CalendarEntryDto): void {
+function eventOf(config: AppConfig, entry: CalendarEntryDto): IcsEvent {
   const url = entryUrl(config, entry.calendar.slug, entry.slug);
-  const zone = entry.timezone;
   const description = [
     entry.status === 'cancelled'
       ? `CANCELLED${entry.cancellationNote ? `: ${entry.cancellationNote}` : ''}`
@@ -72,62 +54,30 @@ function addEntry(cal: ICalCalendar, config: AppConfig, entry: CalendarEntryDto)
     .filter(Boolean)
     .join('\n\n');
   const where = address(entry);
-  const location =
-    entry.locationName || where
-      ? {
-          title: entry.locationName ?? where ?? '',
-          ...(where ? { address: where } : {}),
-          ...(entry.locationLat !== null && entry.locationLng !== null
-            ? { geo: { lat: entry.locationLat, lon: entry.locationLng } }
-            : {}),
-        }
-      : null;
-  const common = {
-    id: entryUid(config, entry.id),
-    sequence: entry.sequence,
+  return {
+    uid: entryUid(config, entry.id),
     summary: entry.title,
     description,
-    location,
+    location:
+      entry.locationName || where
+        ? {
+            title: entry.locationName ?? where ?? '',
+            ...(where ? { address: where } : {}),
+            ...(entry.locationLat !== null && entry.locationLng !== null
+              ? { geo: { lat: entry.locationLat, lon: entry.locationLng } }
+              : {}),
+          }
+        : null,
     url,
-    status:
-      entry.status === 'cancelled'
-        ? icalGenerator().ICalEventStatus.CANCELLED
-        : icalGenerator().ICalEventStatus.CONFIRMED,
+    cancelled: entry.status === 'cancelled',
+    startsAt: entry.startsAt,
+    endsAt: entry.endsAt,
+    allDay: entry.allDay,
+    timezone: entry.timezone,
+    sequence: entry.sequence,
     created: entry.createdAt,
     lastModified: entry.updatedAt,
-    stamp: entry.updatedAt,
   };
-  if (entry.allDay) {
-    // Stored as local midnights; iCal's all-day end is the (exclusive) day after the last.
-    const start = plainDateIn(entry.startsAt, zone);
-    const end = entry.endsAt ? plainDateIn(entry.endsAt, zone) : start.add({ days: 1 });
-    cal.createEvent({
-      ...common,
-      allDay: true,
-      start,
-      end: temporal().PlainDate.compare(end, start) > 0 ? end : start.add({ days: 1 }),
-    });
-    return;
-  }
-  cal.createEvent({
-    ...common,
-    timezone: zone,
-    start: zonedIn(entry.startsAt, zone),
-    ...(entry.endsAt ? { end: zonedIn(entry.endsAt, zone) } : {}),
-  });
-}
-
-function newCalendar(config: AppConfig, name: string, zone: string, url: string): ICalCalendar {
-  const { default: ical, ICalCalendarMethod } = icalGenerator();
-  return ical({
-    name,
-    prodId: { company: config.site.name, product: 'events', language: 'EN' },
-    url,
-    method: ICalCalendarMethod.PUBLISH,
-    timezone: { name: zone, generator: icalTimezones().getVtimezoneComponent },
-    // Subscribers re-fetch about hourly.
-    ttl: 3600,
-  });
 }
 
 /** A calendar's feed (`/<calendar>.ics`). */
@@ -136,17 +86,23 @@ export function calendarIcs(
   calendar: CalendarDto,
   entries: readonly CalendarEntryDto[],
 ): string {
-  const url = `${config.apps.events.publicUrl}/${calendar.slug}/`;
-  const cal = newCalendar(config, `${calendar.name} · ${config.site.name}`, calendar.timezone, url);
-  if (calendar.description) cal.description(calendar.description);
-  for (const entry of entries) addEntry(cal, config, entry);
-  return cal.toString();
+  return buildIcs(config, {
+    name: `${calendar.name} · ${config.site.name}`,
+    product: 'events',
+    url: `${config.apps.events.publicUrl}/${calendar.slug}/`,
+    timezone: calendar.timezone,
+    description: calendar.description,
+    events: entries.map((e) => eventOf(config, e)),
+  });
 }
 
 /** One entry (`/<calendar>/<entry>.ics` and the booking e-mail's attachment). */
 export function entryIcs(config: AppConfig, entry: CalendarEntryDto): string {
-  const url = entryUrl(config, entry.calendar.slug, entry.slug);
-  const cal = newCalendar(config, entry.title, entry.timezone, url);
-  addEntry(cal, config, entry);
-  return cal.toString();
+  return buildIcs(config, {
+    name: entry.title,
+    product: 'events',
+    url: entryUrl(config, entry.calendar.slug, entry.slug),
+    timezone: entry.timezone,
+    events: [eventOf(config, entry)],
+  });
 }

@@ -20,6 +20,11 @@ export interface OidcProviderDeps {
   logger: FastifyBaseLogger;
   /** Called after RP-initiated logout ended the whole provider session (federation ends its own). */
   onSessionEnded?: (req: IncomingMessage) => Promise<void>;
+  /**
+   * Called after each successful authorization with the provider session's uid, so federation
+   * can tie its own session in that browser to it (the account's "sign out this device").
+   */
+  onAuthorized?: (req: IncomingMessage, sessionUid: string) => Promise<void>;
 }
 
 /** Our clients, one per app, straight from configuration. */
@@ -149,7 +154,8 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       const userId = Number(id);
       if (!Number.isSafeInteger(userId)) return undefined;
       const user = await findUserById(db, userId);
-      if (!user) return undefined;
+      // A closed account signs in nowhere, even with a provider session that outlived it.
+      if (!user || user.closedAt) return undefined;
       return {
         accountId: String(user.id),
         claims: async () => ({
@@ -205,6 +211,14 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     logger.warn({ err, client: client.clientId, accountId, sid }, 'back-channel logout failed');
   });
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'OIDC provider error'));
+  provider.on('authorization.success', (ctx) => {
+    const uid = ctx.oidc.session?.uid;
+    if (uid && deps.onAuthorized) {
+      deps
+        .onAuthorized(ctx.req, uid)
+        .catch((err: unknown) => logger.warn({ err }, 'linking the federation session failed'));
+    }
+  });
   provider.on('end_session.success', (ctx) => {
     if (ctx.oidc.params?.['logout'] && deps.onSessionEnded) {
       deps

@@ -25,11 +25,8 @@ export const marketJobs = fp(
     app.jobs.register('market.scrape-all', async () => {
       const queued: string[] = [];
       for (const supplier of app.scrapers.names) {
-        const id = await app.jobs.send(
-          'market.scrape',
-          { supplier, trigger: 'schedule' },
-          { singletonKey: supplier },
-        );
+        // Null when this supplier's scrape is already queued or running.
+        const id = await app.jobs.send('market.scrape', { supplier, trigger: 'schedule' });
         if (id) queued.push(supplier);
       }
       return { queued };

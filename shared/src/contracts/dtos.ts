@@ -1299,3 +1299,178 @@ export const ProfileDto = z
   })
   .readonly();
 export type ProfileDto = z.infer<typeof ProfileDto>;
+
+/** One newsletter on a member's newsletters page. */
+export const NewsletterChoiceDto = z
+  .object({
+    newsletter: NewsletterDto,
+    subscribed: z.boolean(),
+    /** Changed here and not yet taken by Ghost (the job runner keeps trying). */
+    pending: z.boolean(),
+  })
+  .readonly();
+export type NewsletterChoiceDto = z.infer<typeof NewsletterChoiceDto>;
+
+export const NewsletterChoicesDto = z
+  .object({
+    /** Whether choices are written to Ghost (else they stay in our database). */
+    ghost: z.boolean(),
+    choices: z.array(NewsletterChoiceDto).readonly(),
+    /** Why the last write-back to Ghost failed, while one is pending. */
+    lastError: z.string().nullable(),
+  })
+  .readonly();
+export type NewsletterChoicesDto = z.infer<typeof NewsletterChoicesDto>;
+
+/** Outcome of a member's newsletter toggle. */
+export type SetNewsletterResult =
+  | { readonly ok: true; readonly subscribed: boolean; readonly writeBack: 'none' | 'delivered' | 'pending' }
+  | { readonly ok: false; readonly reason: 'not-found' };
+
+/** Outcome of one write-back of a member's choices (and e-mail) to their Ghost member. */
+export type GhostWritebackResult =
+  | { readonly outcome: 'delivered'; readonly ghostMemberId: string }
+  | { readonly outcome: 'nothing-due' | 'no-ghost' | 'closed' };
+
+/** A ticket on the member's tickets page, with what became of it and the order it came from. */
+export const MemberTicketDto = z
+  .object({
+    ticket: TicketDetailDto,
+    /** `refunded` when its order was refunded, else the ticket's own state. */
+    state: z.enum(['valid', 'used', 'cancelled', 'refunded']),
+    order: z.object({ number: z.string(), status: OrderStatusDto }).readonly().nullable(),
+    /** The entry has ended. */
+    past: z.boolean(),
+  })
+  .readonly();
+export type MemberTicketDto = z.infer<typeof MemberTicketDto>;
+
+/** One signed-in browser: its apps' sessions under one single sign-on session. */
+export const DeviceSessionDto = z
+  .object({
+    /** Opaque, stable handle for signing it out (a hash: never a session id). */
+    id: z.string(),
+    apps: z.array(z.string()).readonly(),
+    createdAt: z.date().nullable(),
+    lastSeenAt: z.date().nullable(),
+    userAgent: z.string().nullable(),
+    /** The browser asking. */
+    current: z.boolean(),
+  })
+  .readonly();
+export type DeviceSessionDto = z.infer<typeof DeviceSessionDto>;
+
+export const CalendarFeedStatusDto = z
+  .object({ active: z.boolean(), createdAt: z.date().nullable(), lastUsedAt: z.date().nullable() })
+  .readonly();
+export type CalendarFeedStatusDto = z.infer<typeof CalendarFeedStatusDto>;
+
+/** What the private calendar feed holds: the member's bookings and tickets. */
+export const CalendarFeedDto = z
+  .object({
+    userId: id,
+    bookings: z.array(BookingDetailDto).readonly(),
+    tickets: z.array(TicketDetailDto).readonly(),
+  })
+  .readonly();
+export type CalendarFeedDto = z.infer<typeof CalendarFeedDto>;
+
+/** The dashboard: who the member is and a little of everything, each linking to its page. */
+export const DashboardDto = z
+  .object({
+    profile: ProfileDto,
+    /** `@name@host`, null until a username is chosen in the social hub. */
+    handle: z.string().nullable(),
+    avatarUrl: z.string().nullable(),
+    upcomingBookings: z.array(BookingDetailDto).readonly(),
+    upcomingTickets: z.array(MemberTicketDto).readonly(),
+    recentOrders: z.array(OrderSummaryDto).readonly(),
+    newsletters: z
+      .object({
+        subscribed: z.array(z.string()).readonly(),
+        total: z.number().int(),
+        pending: z.number().int(),
+      })
+      .readonly(),
+    unreadNotifications: z.number().int().nonnegative(),
+  })
+  .readonly();
+export type DashboardDto = z.infer<typeof DashboardDto>;
+
+/** A confirmation mailed to the member (the caller sends the mail with the token). */
+export type ConfirmationRequestResult =
+  | {
+      readonly ok: true;
+      readonly token: string;
+      /** The member's address now (told about an e-mail change; asked to confirm a closure). */
+      readonly email: string;
+      /** The new address (e-mail change only): the link goes there. */
+      readonly newEmail: string | null;
+      readonly expiresAt: Date;
+    }
+  | { readonly ok: false; readonly reason: 'not-found' | 'same' | 'taken' | 'too-many' };
+
+/** A live confirmation link, shown before it is used (GET shows a button). */
+export const PendingConfirmationDto = z
+  .object({
+    purpose: z.enum(['email-change', 'close-account']),
+    userId: id,
+    email: z.string(),
+    newEmail: z.string().nullable(),
+    expiresAt: z.date(),
+  })
+  .readonly();
+export type PendingConfirmationDto = z.infer<typeof PendingConfirmationDto>;
+
+export type ConfirmEmailChangeResult =
+  | { readonly ok: true; readonly userId: number; readonly oldEmail: string; readonly newEmail: string }
+  | { readonly ok: false; readonly reason: 'invalid' | 'taken' };
+
+export type CloseAccountResult =
+  | {
+      readonly ok: true;
+      readonly userId: number;
+      /** The address the account had (the goodbye mail goes there). */
+      readonly email: string;
+      /** The Ghost member to erase (`account.finish-closure`), if one was linked. */
+      readonly ghostMemberId: string | null;
+    }
+  | { readonly ok: false; readonly reason: 'invalid' };
+
+/** A provider (single sign-on) session: one browser signed in, and the apps it signed in to. */
+export const SignInSessionDto = z
+  .object({
+    /** The provider session's stable uid. */
+    uid: z.string(),
+    createdAt: z.date().nullable(),
+    expiresAt: z.date().nullable(),
+    /** Client app → the session id (`sid`) the provider gave it. */
+    clients: z.array(z.object({ client: z.string(), sid: z.string() }).readonly()).readonly(),
+  })
+  .readonly();
+export type SignInSessionDto = z.infer<typeof SignInSessionDto>;
+
+/** Everything the social hub holds about one member (their data export). */
+export const SocialExportDto = z
+  .object({
+    actorUri: z.string().nullable(),
+    posts: z.array(z.record(z.string(), z.unknown())).readonly(),
+    following: z.array(z.record(z.string(), z.unknown())).readonly(),
+    followers: z.array(z.record(z.string(), z.unknown())).readonly(),
+    likesAndBoosts: z.array(z.record(z.string(), z.unknown())).readonly(),
+    notifications: z.array(z.record(z.string(), z.unknown())).readonly(),
+    reports: z.array(z.record(z.string(), z.unknown())).readonly(),
+    /** Sign-in links asked for with the member's address (times and addresses, no secrets). */
+    signInLinks: z.array(z.record(z.string(), z.unknown())).readonly(),
+  })
+  .readonly();
+export type SocialExportDto = z.infer<typeof SocialExportDto>;
+
+/** What closing a member's fediverse presence did (the account app finishes the rest). */
+export interface MemberClosureDto {
+  readonly username: string | null;
+  /** The avatar file to remove from the media folder. */
+  readonly avatarPath: string | null;
+  /** `Delete` activities recorded (each post, then the actor). */
+  readonly deletes: number;
+}

@@ -26,6 +26,11 @@ export interface JobDefinition<Data extends z.ZodType = z.ZodType> {
   retry: { limit: number; delaySeconds: number; maxDelaySeconds: number };
   /** A run still active after this long is considered dead and retried. */
   timeoutSeconds: number;
+  /**
+   * At most one job per key (a supplier, a member) queued or running: sending again while one
+   * is waits is a no-op (pg-boss's `exclusive` policy with this as the singleton key).
+   */
+  onePer?: (data: Readonly<Record<string, unknown>>) => string;
 }
 
 /**
@@ -77,6 +82,7 @@ export const JOBS = {
     app: 'market',
     description: "Scrapes one supplier's catalogue into the market (admin's run now, the schedule)",
     kind: 'on-demand',
+    onePer: (data) => String(data.supplier),
     data: z
       .object({
         supplier: z.string().regex(/^[a-z0-9][a-z0-9-]{0,60}$/),
@@ -150,6 +156,41 @@ export const JOBS = {
   },
   // ---- federation (social hub) ----
   // ---- account ----
+  'account.ghost-writeback': {
+    app: 'account',
+    description:
+      "Writes a member's newsletter choices and e-mail to their Ghost member (retried until Ghost takes them)",
+    kind: 'on-demand',
+    onePer: (data) => String(data.userId),
+    data: z.object({ userId: z.number().int().positive() }).strict(),
+    // Ghost down: a quick first retry (a restart), then back off to a quarter of an hour;
+    // the sweep re-queues whatever is still pending once these run out.
+    retry: { limit: 12, delaySeconds: 2, maxDelaySeconds: 900 },
+    timeoutSeconds: 120,
+  },
+  'account.sweep': {
+    app: 'account',
+    description: 'Re-queues Ghost write-backs still pending and deletes expired confirmation links',
+    kind: 'periodic',
+    data: none,
+    retry: { limit: 2, delaySeconds: 60, maxDelaySeconds: 600 },
+    timeoutSeconds: 300,
+  },
+  'account.finish-closure': {
+    app: 'account',
+    description:
+      'Finishes closing an account once its Delete activities went out: drops the followers, erases the Ghost member',
+    kind: 'on-demand',
+    data: z
+      .object({
+        userId: z.number().int().positive(),
+        ghostMemberId: z.string().max(100).nullable(),
+      })
+      .strict(),
+    // The EventProcessor fans the Deletes out within seconds; Ghost may be away for longer.
+    retry: { limit: 20, delaySeconds: 10, maxDelaySeconds: 3600 },
+    timeoutSeconds: 120,
+  },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOBS;

@@ -19,6 +19,8 @@ import type {
   CalendarDto,
   CalendarEntryDto,
   CalendarEntrySummaryDto,
+  CalendarFeedDto,
+  CalendarFeedStatusDto,
   CalendarInputDto,
   CancelBookingResult,
   CartOwnerDto,
@@ -26,9 +28,14 @@ import type {
   CategoryDto,
   CheckoutInputDto,
   CheckoutResult,
+  CloseAccountResult,
   CommentDto,
   ComposeInputDto,
+  ConfirmationRequestResult,
+  ConfirmEmailChangeResult,
   ContainerRefDto,
+  DashboardDto,
+  DeviceSessionDto,
   EditablePostDto,
   EditorActionDto,
   EntryBookingRowDto,
@@ -36,16 +43,20 @@ import type {
   EventObjectLookup,
   FollowListDto,
   FollowRequestDto,
+  GhostWritebackResult,
   IssueTicketsInputDto,
   IssueTicketsResult,
   MarketAdminDto,
   MarketDto,
   MarketInputDto,
+  MemberClosureDto,
   MemberDto,
+  MemberTicketDto,
   MergeCartResult,
   ModeratedCommentDto,
   NavItemDto,
   NavMenusDto,
+  NewsletterChoicesDto,
   NewsletterDto,
   NotificationPageDto,
   OrderActionResult,
@@ -53,6 +64,7 @@ import type {
   OrderPageDto,
   OrderStatusDto,
   OrderSummaryDto,
+  PendingConfirmationDto,
   PostDto,
   PostInputDto,
   PostPageDto,
@@ -70,8 +82,11 @@ import type {
   ScrapeOutcomeDto,
   ScrapeRunDto,
   SearchPageDto,
+  SetNewsletterResult,
   SetQuantityResult,
+  SignInSessionDto,
   SitemapEntriesDto,
+  SocialExportDto,
   StatusDto,
   StockLine,
   SupplierDto,
@@ -269,6 +284,18 @@ export interface CartService {
   noteRefund(number: string, note: string): Promise<OrderActionResult>;
   /** An admin looked at a flagged order and cleared the flag (with a note kept in the reason). */
   clearFlag(number: string): Promise<OrderActionResult>;
+
+  // ---- account (a member's tickets link their orders; closing an account) -------------------
+  /** Number and status of orders by id (unknown ids are absent). */
+  getOrderRefs(
+    orderIds: readonly number[],
+  ): Promise<readonly { readonly id: number; readonly number: string; readonly status: OrderStatusDto }[]>;
+  /**
+   * Closing an account: the member's orders stay (accounting) with their personal data removed
+   * (e-mail, name, address, notes) and no longer linked to them; their carts go. In the
+   * caller's transaction when given.
+   */
+  forgetCustomer(userId: number, tx?: DatabaseLike): Promise<{ orders: number }>;
 }
 
 /** Filters of the upcoming list (events home page). */
@@ -400,11 +427,106 @@ export interface CalendarService {
    * before `issueTickets` counts them (a paid order): either way `reserved` goes down.
    */
   releaseTickets(items: readonly StockLine[], tx?: DatabaseLike): Promise<void>;
+
+  // ---- account (closing an account) ---------------------------------------------------------
+  /**
+   * Closing an account: upcoming confirmed bookings are cancelled (their seats released, with
+   * no cut-off), then the member's bookings removed; their tickets stay valid (they were paid
+   * for) with the holder's details removed. In the caller's transaction when given; pages
+   * showing places left are purged when not.
+   */
+  forgetMember(userId: number, tx?: DatabaseLike): Promise<{ bookingsCancelled: number; tickets: number }>;
 }
 
 export interface AccountService {
-  /** A member's profile, or null. */
+  /** A member's profile, or null (closed accounts too). */
   getProfile(userId: number): Promise<ProfileDto | null>;
+  /** The dashboard: profile, handle and a summary of bookings, tickets, orders and newsletters. */
+  getDashboard(userId: number): Promise<DashboardDto | null>;
+
+  // ---- profile ------------------------------------------------------------------------------
+  /** Sets the display name everywhere (followers get `Update(Person)` when there is an actor). */
+  setDisplayName(userId: number, displayName: string | null): Promise<void>;
+  /**
+   * Starts an e-mail change: a single-use link for the new address (the caller mails it, and
+   * tells the old address). Refused when the address is the member's already, belongs to
+   * another account, or too many changes were asked for lately.
+   */
+  requestEmailChange(userId: number, newEmail: string): Promise<ConfirmationRequestResult>;
+  /** Starts closing the account: a single-use link for the member's address (the caller mails it). */
+  requestClosure(userId: number): Promise<ConfirmationRequestResult>;
+  /** A live confirmation link (unused, unexpired), without using it; null otherwise. */
+  findConfirmation(token: string): Promise<PendingConfirmationDto | null>;
+  /** Uses an e-mail change link: the address changes (its Ghost member's too, by write-back). */
+  confirmEmailChange(token: string): Promise<ConfirmEmailChangeResult>;
+  /**
+   * Uses a closing link: orders kept with personal data removed, bookings and the social
+   * presence closed (`Delete` for posts and actor), every personal row deleted, the user row
+   * left as an empty tombstone. The caller ends the sessions and queues `account.finish-closure`.
+   */
+  closeAccount(token: string): Promise<CloseAccountResult>;
+
+  // ---- newsletters --------------------------------------------------------------------------
+  /** The blog's newsletters with the member's choice and whether it still waits for Ghost. */
+  listNewsletters(userId: number): Promise<NewsletterChoicesDto>;
+  /**
+   * Saves a choice here, then (Ghost configured, a Ghost newsletter) tries to write it to the
+   * Ghost member at once; when Ghost does not take it the choice stays pending for the job.
+   */
+  setNewsletter(userId: number, newsletterId: number, subscribed: boolean): Promise<SetNewsletterResult>;
+  /**
+   * Writes the member's choices and e-mail to their Ghost member (found by e-mail, created
+   * when absent; choices never made here keep Ghost's value). Throws when Ghost fails, so the
+   * job runner retries.
+   */
+  writeBackToGhost(userId: number): Promise<GhostWritebackResult>;
+  /**
+   * Members with a write-back still due and nothing tried for `idleSeconds` (their job ran out
+   * of retries or was lost): the sweep re-queues them.
+   */
+  listPendingWritebacks(limit: number, idleSeconds?: number): Promise<readonly number[]>;
+  /** Deletes confirmation links that expired or were used more than a day ago; returns how many. */
+  purgeConfirmations(): Promise<number>;
+
+  // ---- tickets, bookings, orders ------------------------------------------------------------
+  listTickets(userId: number): Promise<readonly MemberTicketDto[]>;
+  /** One of the member's tickets, or null (another member's too). */
+  getTicket(userId: number, ticketId: number): Promise<MemberTicketDto | null>;
+  /** The member's bookings: upcoming first (soonest first), then past. */
+  listBookings(userId: number): Promise<readonly BookingDetailDto[]>;
+  /** Cancels one of the member's bookings (up to the cut-off), releasing its seats in events. */
+  cancelBooking(userId: number, bookingId: number): Promise<CancelBookingResult>;
+  listOrders(userId: number): Promise<readonly OrderSummaryDto[]>;
+
+  // ---- private calendar feed ----------------------------------------------------------------
+  getCalendarFeedStatus(userId: number): Promise<CalendarFeedStatusDto>;
+  /** A new secret feed token (any previous one stops working); returned once, only its hash kept. */
+  createCalendarFeedToken(userId: number): Promise<{ token: string }>;
+  revokeCalendarFeedToken(userId: number): Promise<void>;
+  /** The feed's contents for a token, or null for an unknown or revoked one. */
+  getCalendarFeed(token: string): Promise<CalendarFeedDto | null>;
+
+  // ---- sessions -----------------------------------------------------------------------------
+  /** The browsers signed in: each with its apps, created and last seen; `current` is the asker's. */
+  listDevices(
+    userId: number,
+    current: { app: AppName; sessionId: string } | null,
+  ): Promise<readonly DeviceSessionDto[]>;
+  /**
+   * Signs one browser (a `DeviceSessionDto.id`) or every browser out of every app: the single
+   * sign-on session and its grants end, and each app's sessions on it, as back-channel logout
+   * ends them. Returns how many app sessions ended.
+   */
+  signOut(userId: number, device: string | 'all'): Promise<{ ended: number }>;
+
+  // ---- your data ----------------------------------------------------------------------------
+  /** Every row held about the member, by domain (their JSON download). */
+  exportData(userId: number): Promise<Readonly<Record<string, unknown>>>;
+  /**
+   * Finishes a closure once its `Delete` activities went out: drops the followers, erases the
+   * Ghost member. Returns false while deliveries are still being fanned out (the job retries).
+   */
+  finishClosure(userId: number, ghostMemberId: string | null): Promise<boolean>;
 }
 
 export interface EmitActivityInput {
@@ -589,4 +711,27 @@ export interface FederationService {
   setStatusHidden(objectId: number, hidden: boolean, adminUserId: number): Promise<{ ok: boolean }>;
   /** Recent fediverse replies to our apps' objects, hidden ones included (admins). */
   listRecentComments(): Promise<readonly ModeratedCommentDto[]>;
+
+  // ---- account: sign-in sessions, export, closing ------------------------------------------
+  /** The member's single sign-on sessions at the provider (one per signed-in browser). */
+  listSignInSessions(userId: number): Promise<readonly SignInSessionDto[]>;
+  /**
+   * Ends the member's single sign-on sessions (the one with `uid`, or all of them) and revokes
+   * their grants, so no app signs that browser in again silently. Returns the ended sessions.
+   */
+  endSignInSessions(userId: number, uid: string | null): Promise<readonly SignInSessionDto[]>;
+  /** Everything the social hub holds about a member (their data export). */
+  exportMember(userId: number): Promise<SocialExportDto>;
+  /**
+   * Closes a member: `Delete` (a Tombstone) for each of their posts and `Delete` for their
+   * actor, whose URL then answers 410; their likes, boosts, follows, notifications and
+   * sign-in links go; the user row is emptied (a placeholder e-mail) and marked closed. In
+   * the caller's transaction when given.
+   */
+  closeMember(userId: number, tx?: DatabaseLike): Promise<MemberClosureDto>;
+  /**
+   * After `closeMember`: once its `Delete` activities were fanned out to the followers, the
+   * followers go too. False while they are still waiting for the EventProcessor.
+   */
+  finishMemberClosure(userId: number): Promise<boolean>;
 }

@@ -13,6 +13,7 @@ import {
   ticketTypes,
   users,
 } from '../db/schema/index.ts';
+import { seedAccountDemo } from './seed-account.ts';
 import { seedDemoBlog } from './seed-blog.ts';
 import { seedDemoEvents } from './seed-events.ts';
 import { seedFederation } from './seed-federation.ts';
@@ -152,6 +153,7 @@ export async function seedDemoContent(db: Database, config: AppConfig): Promise<
     }
     await seedDemoEvents(tx, config, now);
     await seedFederation(tx, config);
+    await seedAccountDemo(tx);
     return true;
   });
 }

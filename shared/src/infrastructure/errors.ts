@@ -71,6 +71,13 @@ export const ERROR_CODES = {
   },
   SOCIAL_ACTION_REFUSED: { status: 400, message: 'That cannot be done with this post or account' },
   // ACCOUNT
+  ACCOUNT_CONFIRMATION_INVALID: {
+    status: 400,
+    message: 'This confirmation link no longer works; please ask for a new one',
+  },
+  ACCOUNT_EMAIL_TAKEN: { status: 409, message: 'That address belongs to another account' },
+  ACCOUNT_BOOKING_TOO_LATE: { status: 409, message: 'This booking can no longer be cancelled here' },
+  ACCOUNT_REQUESTS_LIMITED: { status: 429, message: 'Too many requests; please try again later' },
   // Generic resources.
   RESOURCE_NOT_FOUND: { status: 404, message: 'Not found' },
   RESOURCE_CONFLICT: { status: 409, message: 'The resource was changed elsewhere' },

@@ -17,7 +17,15 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { type Clock, type Job, PgBoss, type QueueOptions } from 'pg-boss';
 import type { AppConfig, AppName } from '../config/index.ts';
-import { JOBS, type JobData, type JobName, jobsOf, WORKERS, type WorkerName } from '../contracts/jobs.ts';
+import {
+  JOBS,
+  type JobData,
+  type JobDefinition,
+  type JobName,
+  jobsOf,
+  WORKERS,
+  type WorkerName,
+} from '../contracts/jobs.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import { JOB_SCHEMA, jobDatabaseOptions } from '../db/job-schema.ts';
 
@@ -48,13 +56,10 @@ export interface JobRunner {
   registerWorker(name: WorkerName, worker: WorkerHandle): void;
   /**
    * Queues an on-demand job (any app may send any job; the owner's processes run it). Resolves
-   * with the job id, or null when a singleton key already has one queued.
+   * with the job id, or null when the job is `onePer` something and one for the same key is
+   * already queued or running.
    */
-  send<N extends JobName>(
-    name: N,
-    data: JobData<N>,
-    options?: { startAfter?: Date; singletonKey?: string },
-  ): Promise<string | null>;
+  send<N extends JobName>(name: N, data: JobData<N>, options?: { startAfter?: Date }): Promise<string | null>;
   /** Runs a job's handler here and now, outside the queue (commands, tests, an admin button). */
   runNow<N extends JobName>(name: N, data: JobData<N>): Promise<unknown>;
   /** Creates the queues, applies the schedules, starts workers. Idempotent. */
@@ -79,9 +84,9 @@ const STOP_GRACE_SECONDS = 10;
 
 /** The queue options pg-boss keeps for a job of the catalog. */
 export function queueOptionsOf(name: JobName): QueueOptions & { policy: 'exclusive' | 'standard' } {
-  const job = JOBS[name];
+  const job: JobDefinition = JOBS[name];
   return {
-    policy: job.kind === 'periodic' ? 'exclusive' : 'standard',
+    policy: job.kind === 'periodic' || job.onePer ? 'exclusive' : 'standard',
     retryLimit: job.retry.limit,
     retryDelay: job.retry.delaySeconds,
     retryBackoff: true,
@@ -215,6 +220,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         name,
         {
           pollingIntervalSeconds: config.jobs.pollingSeconds,
+          // NOTIFY wakes a worker for a new job only; a retry coming due (or a job sent with
+          // startAfter) is found by polling, which pg-boss slows to 30 s on notify queues
+          // unless told otherwise: keep the configured interval.
+          notifyPollingIntervalSeconds: config.jobs.pollingSeconds,
           includeMetadata: true,
           localConcurrency: 1,
         },
@@ -235,6 +244,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     },
     async send(name, data, options = {}) {
       const parsed = JOBS[name].data.parse(data);
+      const keyOf = (JOBS[name] as JobDefinition).onePer;
       // A process that does not run a runner (a command, another app's tests) sends through a
       // short-lived client; the owner's runner picks the job up.
       const sender = boss ?? newBoss(false);
@@ -242,7 +252,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       try {
         return await sender.send(name, parsed, {
           ...(options.startAfter ? { startAfter: options.startAfter } : {}),
-          ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+          ...(keyOf ? { singletonKey: keyOf(parsed as Record<string, unknown>) } : {}),
         });
       } finally {
         if (sender !== boss) await sender.stop({ graceful: false, close: true });

@@ -20,6 +20,10 @@ export interface SessionData {
   /** Sent back to the provider as `id_token_hint` at logout. */
   idToken: string | null;
   createdAt: number;
+  /** The browser's User-Agent at sign-in (the account's list of signed-in devices). */
+  userAgent?: string | null;
+  /** Last request seen on this session (ms), refreshed at most every few minutes. */
+  lastSeenAt?: number;
 }
 
 export interface Session extends SessionData {
@@ -49,6 +53,9 @@ export class SessionStore {
   }
   private subKey(sub: string) {
     return `sess-sub:${this.appName}:${sub}`;
+  }
+  private deviceKey(device: string) {
+    return `sess-device:${this.appName}:${device}`;
   }
 
   /** Stores a new session under a fresh random id and returns it. */
@@ -93,7 +100,57 @@ export class SessionStore {
     await this.cache.del(this.subKey(sub));
     return ids.length;
   }
+
+  /** One member's live sessions in this app (ids of expired ones are dropped from the index). */
+  async listBySub(sub: string): Promise<Session[]> {
+    const ids = await this.cache.smembers(this.subKey(sub));
+    const sessions = await Promise.all(ids.map((id) => this.get(id)));
+    const gone = ids.filter((_, i) => !sessions[i]);
+    if (gone.length) await this.cache.srem(this.subKey(sub), gone);
+    return sessions.filter((s): s is Session => s !== null && s.sub === sub);
+  }
+
+  /**
+   * Remembers that a session belongs to a browser known by another key (federation's own
+   * sessions have no client `sid`; they are tied to the provider session of the same browser).
+   */
+  async linkDevice(device: string, id: string): Promise<void> {
+    await this.cache.sadd(this.deviceKey(device), [id], this.ttlSeconds);
+  }
+
+  /** Ends the sessions linked to a browser with `linkDevice`; returns how many there were. */
+  async destroyByDevice(device: string): Promise<number> {
+    const ids = await this.cache.smembers(this.deviceKey(device));
+    const live = await Promise.all(ids.map((id) => this.get(id)));
+    await Promise.all(ids.map((id) => this.destroy(id)));
+    await this.cache.del(this.deviceKey(device));
+    return live.filter(Boolean).length;
+  }
+
+  /** The sessions linked to a browser with `linkDevice`. */
+  async listByDevice(device: string): Promise<Session[]> {
+    const ids = await this.cache.smembers(this.deviceKey(device));
+    const sessions = await Promise.all(ids.map((id) => this.get(id)));
+    return sessions.filter((s): s is Session => s !== null);
+  }
+
+  /**
+   * Rewrites a session's record (e.g. the member's new name or e-mail, the last-seen time),
+   * keeping its expiry. Nothing happens when it has ended meanwhile.
+   */
+  async update(id: string, change: (data: SessionData) => SessionData): Promise<boolean> {
+    const current = await this.get(id);
+    if (!current) return false;
+    const ttl = await this.cache.ttl(this.key(id));
+    if (ttl === -2) return false;
+    const { id: _id, ...data } = current;
+    await this.cache.set(this.key(id), JSON.stringify(change(data)), ttl > 0 ? ttl : this.ttlSeconds);
+    return true;
+  }
 }
+
+/** How often a session's `lastSeenAt` is rewritten: more often would be a write per request. */
+export const LAST_SEEN_INTERVAL_MS = 5 * 60_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -146,6 +203,13 @@ export const sessionsPlugin = fp(
         ...session.user,
         isAdmin: app.config.admins.includes(session.user.email.toLowerCase()),
       };
+      const now = Date.now();
+      if (now - (session.lastSeenAt ?? session.createdAt) >= LAST_SEEN_INTERVAL_MS) {
+        // Best effort: a missed update only makes "last seen" older on the account's page.
+        await store
+          .update(session.id, (data) => ({ ...data, lastSeenAt: now }))
+          .catch((err: unknown) => request.log.debug({ err }, 'last-seen update skipped'));
+      }
     });
 
     app.addViewContext((request) => ({
@@ -164,7 +228,8 @@ export async function startSession(
 ): Promise<Session> {
   const app = request.server;
   if (request.session) await app.sessions.destroy(request.session.id);
-  const session = await app.sessions.create(data);
+  const userAgent = request.headers['user-agent']?.slice(0, 300) ?? null;
+  const session = await app.sessions.create({ userAgent, ...data });
   reply.setCookie(app.sessionCookieName, session.id, sessionCookieOptions(app));
   request.session = session;
   request.user = { ...session.user, isAdmin: app.config.admins.includes(session.user.email.toLowerCase()) };

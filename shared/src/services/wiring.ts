@@ -26,20 +26,21 @@ export function defaultServices(deps: ServiceDeps): ServiceRegistry {
   const blog = createBlogService({ db, cache, config, federation, log });
   const market = createMarketService({ db, cache, config, federation, log });
   const calendar = createCalendarService({ db, cache, config, federation, blog, log });
+  const cart = createCartService({
+    db,
+    cache,
+    currency: config.site.currency,
+    timezone: config.site.timezone,
+    locale: config.site.locale,
+    market,
+    calendar,
+  });
   return createRegistry({
     blog,
     market,
-    cart: createCartService({
-      db,
-      cache,
-      currency: config.site.currency,
-      timezone: config.site.timezone,
-      locale: config.site.locale,
-      market,
-      calendar,
-    }),
+    cart,
     calendar,
-    account: createAccountService({ db }),
+    account: createAccountService({ db, cache, config, log, blog, calendar, cart, federation }),
     federation,
   });
 }

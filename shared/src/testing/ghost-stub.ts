@@ -37,6 +37,10 @@ export interface GhostStub {
    * authors resolved as Ghost resolves them) and returns it.
    */
   addPost(resource: 'posts' | 'pages', fields: Json): Json;
+  /** Stops listening (connections are refused, as with a Ghost that is down) until `comeBack`. */
+  goDown(): Promise<void>;
+  /** Listens again on the same port. */
+  comeBack(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -103,8 +107,20 @@ export async function startGhostStub(options: {
       stub[resource].push(created.post);
       return created.post;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    goDown: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+    comeBack: () => new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
+  let port = 0;
   const failures: {
     method?: string;
     pathIncludes: string;
@@ -361,7 +377,13 @@ export async function startGhostStub(options: {
         id: Math.random().toString(16).slice(2, 14).padEnd(24, '0'),
         created_at: now,
         updated_at: now,
-        ...(resource === 'members' ? { newsletters: incoming.newsletters ?? [] } : {}),
+        ...(resource === 'members'
+          ? {
+              newsletters: ((incoming.newsletters as Json[] | undefined) ?? []).map(
+                (n) => stub.newsletters.find((x) => x.id === n.id) ?? n,
+              ),
+            }
+          : {}),
       };
       items.push(created);
       return send(201, { [resource]: [created] });
@@ -404,6 +426,7 @@ export async function startGhostStub(options: {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.address();
-  stub.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  port = typeof address === 'object' && address ? address.port : 0;
+  stub.url = `http://127.0.0.1:${port}`;
   return stub;
 }

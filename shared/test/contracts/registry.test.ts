@@ -23,7 +23,7 @@ const fakes: ServiceRegistry = {
   market: fake<MarketService>(),
   cart: fake<CartService>(),
   calendar: fake<CalendarService>(),
-  account: { getProfile: notCalled },
+  account: fake<AccountService>(),
   federation: fake<FederationService>(),
 };
 

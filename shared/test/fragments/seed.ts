@@ -1,4 +1,5 @@
 /** Rows the contract and fragment tests build on (each test file seeds its own database). */
+import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../src/db/client.ts';
 import {
   authors,
@@ -6,12 +7,14 @@ import {
   calendars,
   markets,
   navigationItems,
+  orders,
   posts,
   products,
   suppliers,
   ticketTypes,
   users,
 } from '../../src/db/schema/index.ts';
+import type { ServiceRegistry } from '../../src/services/registry.ts';
 
 let n = 0;
 const unique = (prefix: string) => `${prefix}-${process.pid}-${++n}`;
@@ -248,4 +251,53 @@ export async function seedCatalogue(
   }
   await refreshSearch(db.db, await probeSearch(db.db), sql`true`);
   return { market, products: rows };
+}
+
+// ---- account ------------------------------------------------------------------------------
+
+/**
+ * A member's ticket order as the cart makes it: ticket lines added to their cart, checked out
+ * (places held), marked paid and its tickets issued by the calendar, as the payment webhook
+ * does. Returns the order and the tickets.
+ */
+export async function seedTicketOrder(
+  services: ServiceRegistry,
+  db: DatabaseHandle,
+  input: { userId: number; email: string; ticketTypeId: number; quantity: number; name?: string },
+) {
+  const owner = { userId: input.userId };
+  const added = await services.cart.addItem(owner, {
+    ticketTypeId: input.ticketTypeId,
+    quantity: input.quantity,
+  });
+  if (!added.ok) throw new Error(`could not add tickets: ${added.reason}`);
+  const checkout = await services.cart.checkout(owner, {
+    email: input.email,
+    name: input.name ?? 'Mina Member',
+    fulfilment: 'none',
+    collectionPoint: null,
+    address: null,
+    notes: 'Please seat us together',
+    deliveryPence: 0,
+    userId: input.userId,
+  });
+  if (!checkout.ok) throw new Error(`checkout failed: ${checkout.reason}`);
+  const order = checkout.order;
+  await services.calendar.releaseTickets(
+    order.items.map((i) => ({ id: i.ticketTypeId as number, quantity: i.quantity })),
+  );
+  await db.db.update(orders).set({ status: 'paid', paidAt: new Date() }).where(eq(orders.id, order.id));
+  const issued = await services.calendar.issueTickets({
+    orderId: order.id,
+    holderEmail: input.email,
+    holderName: input.name ?? 'Mina Member',
+    userId: input.userId,
+    items: order.items.map((i) => ({
+      orderItemId: i.id,
+      ticketTypeId: i.ticketTypeId as number,
+      quantity: i.quantity,
+    })),
+  });
+  if (!issued.ok) throw new Error(`tickets not issued: ${issued.reason}`);
+  return { order, tickets: issued.tickets };
 }

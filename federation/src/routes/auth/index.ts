@@ -98,6 +98,13 @@ const authRoutes = fp(
         const unsigned = raw ? app.unsignCookie(raw) : null;
         if (unsigned?.valid && unsigned.value) await app.sessions.destroy(unsigned.value);
       },
+      // The apps' sessions carry the provider's sid; federation's own session is tied to the
+      // provider session of the same browser here, so "sign out this device" can end it too.
+      onAuthorized: async (req: IncomingMessage, sessionUid: string) => {
+        const raw = app.parseCookie(req.headers.cookie ?? '')[app.sessionCookieName];
+        const unsigned = raw ? app.unsignCookie(raw) : null;
+        if (unsigned?.valid && unsigned.value) await app.sessions.linkDevice(sessionUid, unsigned.value);
+      },
     });
 
     // Anonymous requests that make the provider store state (an interaction, a logout form's

@@ -162,7 +162,7 @@ const adminRoutes: RoutePlugin = async (app) => {
       const { supplier } = request.body;
       if (!app.scrapers.settingsOf(supplier)) throw new AppError('MARKET_SCRAPER_UNKNOWN');
       // One queued or running scrape per supplier: pressing twice does not scrape twice.
-      await app.jobs.send('market.scrape', { supplier, trigger: 'admin' }, { singletonKey: supplier });
+      await app.jobs.send('market.scrape', { supplier, trigger: 'admin' });
       return reply.redirect(`/admin/scrapes?queued=${supplier}`, 303);
     },
   );

@@ -43,6 +43,13 @@ export const users = pgTable(
       .defaultNow()
       .$onUpdate(() => new Date()),
     lastLoginAt: timestamp('last_login_at', tz),
+    /**
+     * When the member closed their account (account app). The row stays as a tombstone with
+     * every personal field emptied (the e-mail replaced by a placeholder): its id keeps orders'
+     * and tickets' history consistent, its username stays taken (an actor URL is never reused)
+     * and its actor answers 410. A closed member cannot sign in.
+     */
+    closedAt: timestamp('closed_at', tz),
   },
   (t) => [
     unique('users_email_key').on(t.email),

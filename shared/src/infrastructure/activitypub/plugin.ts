@@ -10,7 +10,12 @@ import {
   readCollection,
   storeInbound,
 } from '../../services/federation/activitypub-store.ts';
-import { ensureLocalActorId, isBlocked, loadLocalActor } from '../../services/federation/actor-store.ts';
+import {
+  ensureLocalActorId,
+  findClosedMember,
+  isBlocked,
+  loadLocalActor,
+} from '../../services/federation/actor-store.ts';
 import { containsNul } from '../contracts.ts';
 import { AppError } from '../errors.ts';
 import { actorDocument, type LocalActorProfile } from './actors.ts';
@@ -78,8 +83,21 @@ export async function activityPubRoutes(fastify: FastifyInstance): Promise<void>
 
   async function actorOr404(ref: LocalActorRef): Promise<LocalActorProfile> {
     const actor = await loadLocalActor(db(), config, ref);
-    if (!actor) throw new AppError('RESOURCE_NOT_FOUND');
-    return actor;
+    if (actor) return actor;
+    // A member who closed their account: 410 with a Tombstone, as for a deleted post.
+    const closed = ref.kind === 'member' ? await findClosedMember(db(), ref.username) : null;
+    if (closed) {
+      throw new AppError('RESOURCE_GONE', 'This account was closed', {
+        activity: {
+          '@context': AS_CONTEXT,
+          id: actorUri(config, ref),
+          type: 'Tombstone',
+          formerType: 'Person',
+          deleted: closed.closedAt.toISOString(),
+        },
+      });
+    }
+    throw new AppError('RESOURCE_NOT_FOUND');
   }
 
   async function serveActor(request: FastifyRequest, reply: FastifyReply, ref: LocalActorRef) {

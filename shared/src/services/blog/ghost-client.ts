@@ -180,6 +180,15 @@ export interface GhostClient {
     newsletters?: { id: string }[];
   }): Promise<GhostMember>;
   setMemberNewsletters(id: string, newsletterIds: string[]): Promise<GhostMember>;
+  /** A member by Ghost id, or null when Ghost has no such member (any more). */
+  findMemberById(id: string): Promise<GhostMember | null>;
+  /** Edits a member: its e-mail and name, and (replacing the set) its newsletters, when given. */
+  updateMember(
+    id: string,
+    fields: { email?: string; name?: string | null; newsletters?: string[] },
+  ): Promise<GhostMember>;
+  /** Deletes a member (a closed account); a member already gone is not an error. */
+  deleteMember(id: string): Promise<void>;
 }
 
 /** What a write asks Ghost to answer with (its default is Lexical alone). */
@@ -311,6 +320,34 @@ export function createGhostClient(options: GhostClientOptions): GhostClient {
         members: [{ newsletters: newsletterIds.map((n) => ({ id: n })) }],
       })) as { members: unknown[] };
       return z.array(ghostMemberSchema).min(1).parse(body.members)[0]!;
+    },
+    async findMemberById(id) {
+      try {
+        const body = (await request('GET', `/members/${encodeURIComponent(id)}/`)) as { members?: unknown[] };
+        return z.array(ghostMemberSchema).parse(body.members ?? [])[0] ?? null;
+      } catch (err) {
+        if (err instanceof GhostApiError && err.status === 404) return null;
+        throw err;
+      }
+    },
+    async updateMember(id, fields) {
+      const member: Record<string, unknown> = {};
+      if (fields.email !== undefined) member['email'] = fields.email;
+      if (fields.name !== undefined) member['name'] = fields.name;
+      if (fields.newsletters !== undefined)
+        member['newsletters'] = fields.newsletters.map((n) => ({ id: n }));
+      const body = (await request('PUT', `/members/${encodeURIComponent(id)}/`, { members: [member] })) as {
+        members: unknown[];
+      };
+      return z.array(ghostMemberSchema).min(1).parse(body.members)[0]!;
+    },
+    async deleteMember(id) {
+      try {
+        await request('DELETE', `/members/${encodeURIComponent(id)}/`);
+      } catch (err) {
+        if (err instanceof GhostApiError && err.status === 404) return;
+        throw err;
+      }
     },
   };
 }

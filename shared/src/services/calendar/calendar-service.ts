@@ -37,6 +37,7 @@ import { invalidateFragment } from '../../infrastructure/fragments.ts';
 import { purgePageCache } from '../../infrastructure/page-cache.ts';
 import { type BookingPolicy, bookingPolicyOf } from './booking-policy.ts';
 import { buildEvent, emitEntryActivity, entryUrl, eventTombstone } from './entry-activities.ts';
+import { createMemberData } from './member-data.ts';
 import { newTicketCode, normalizeTicketCode } from './ticket-codes.ts';
 import { createTicketReservations } from './ticket-reservations.ts';
 import { addLocalWeeks, endOfLocal, localDate } from './zoned-time.ts';
@@ -1105,6 +1106,16 @@ export function createCalendarService(deps: CalendarServiceDeps): CalendarServic
       );
       return announced ? { kind: 'gone', tombstone: Object.freeze(eventTombstone(id)) } : { kind: 'none' };
     },
+    ...createMemberData({
+      db,
+      now,
+      purgeEntries: async (entryIds) => {
+        for (const id of entryIds) {
+          const container = await containerOfEntry(id);
+          if (container) await purgeFor(container);
+        }
+      },
+    }),
   };
   return service;
 }

@@ -7,6 +7,7 @@ import type { Cache } from '../../infrastructure/cache.ts';
 import { invalidateFragment } from '../../infrastructure/fragments.ts';
 import { ticketLineName } from '../calendar/ticket-reservations.ts';
 import { placeOrder } from './checkout.ts';
+import { createCustomerData } from './customer-data.ts';
 import { createOrderQueries } from './orders.ts';
 
 export interface CartServiceDeps {
@@ -400,5 +401,6 @@ export function createCartService(deps: CartServiceDeps): CartService {
     markFulfilled: orders.markFulfilled,
     noteRefund: orders.noteRefund,
     clearFlag: orders.clearFlag,
+    ...createCustomerData(db),
   };
 }

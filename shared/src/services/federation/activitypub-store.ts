@@ -3,7 +3,7 @@
  * EventProcessor), the outbox / followers / following collections, our public activities by
  * id, and the NodeInfo usage counts.
  */
-import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { DatabaseLike } from '../../db/client.ts';
 import { apActivities, apFollows, users } from '../../db/schema/index.ts';
 import { AS_CONTEXT, AS_PUBLIC } from '../../infrastructure/activitypub/uris.ts';
@@ -134,7 +134,10 @@ export async function findPublicActivity(
  * announced with `Create` (blog articles, products, events, member notes) and did not delete.
  */
 export async function nodeInfoUsage(db: DatabaseLike): Promise<{ users: number; localPosts: number }> {
-  const [members] = await db.select({ n: count() }).from(users).where(isNotNull(users.username));
+  const [members] = await db
+    .select({ n: count() })
+    .from(users)
+    .where(and(isNotNull(users.username), isNull(users.closedAt)));
   const [posts] = await db
     .select({ n: sql<number>`count(distinct ${apActivities.objectUri})::int` })
     .from(apActivities)

@@ -2,7 +2,7 @@
  * ActivityPub data access: our actors (apps and members), moderation blocks and the cache of
  * remote actors. The HTTP side (infrastructure/activitypub/) only routes and serializes.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { AppConfig } from '../../config/index.ts';
 import type { DatabaseLike } from '../../db/client.ts';
 import { type ApRemoteActor, apActors, apBlocks, apRemoteActors, users } from '../../db/schema/index.ts';
@@ -28,9 +28,23 @@ export async function findMember(db: DatabaseLike, username: string) {
       createdAt: users.createdAt,
     })
     .from(users)
-    .where(eq(users.username, username.toLowerCase()))
+    // A closed account keeps its username (never handed out again) but is nobody any more.
+    .where(and(eq(users.username, username.toLowerCase()), isNull(users.closedAt)))
     .limit(1);
   return user ?? null;
+}
+
+/** When the member who had this username closed their account, or null (never closed, unknown). */
+export async function findClosedMember(
+  db: DatabaseLike,
+  username: string,
+): Promise<{ closedAt: Date } | null> {
+  const [user] = await db
+    .select({ closedAt: users.closedAt })
+    .from(users)
+    .where(and(eq(users.username, username.toLowerCase()), isNotNull(users.closedAt)))
+    .limit(1);
+  return user?.closedAt ? { closedAt: user.closedAt } : null;
 }
 
 /** The profile shown for one of our actors, or null for an unknown member. */

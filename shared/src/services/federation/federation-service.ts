@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm';
 import type { AppConfig } from '../../config/index.ts';
 import type { EmitActivityInput, FederationService } from '../../contracts/protocols.ts';
-import type { DatabaseHandle, DatabaseLike } from '../../db/client.ts';
+import type { Database, DatabaseHandle, DatabaseLike } from '../../db/client.ts';
 import { users } from '../../db/schema/index.ts';
 import { actorUri, type LocalActorRef } from '../../infrastructure/activitypub/uris.ts';
 import type { Cache } from '../../infrastructure/cache.ts';
+import { createMemberAccount } from './member-account.ts';
 import { recordOutgoingActivity } from './outgoing-activities.ts';
 import { createSocialHub } from './social-hub.ts';
 
@@ -34,6 +35,8 @@ export function createFederationService(deps: {
 
   return {
     ...createSocialHub(deps),
+    // A service built without a database (a unit test of actorUri) must still construct.
+    ...createMemberAccount({ db: deps.db?.db as Database, config }),
     async emit(input, tx) {
       const db = tx ?? deps.db.db;
       const actor = await resolveActor(input.actor, db);

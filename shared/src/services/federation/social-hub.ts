@@ -41,6 +41,7 @@ import {
   unfollow,
 } from './follow-service.ts';
 import { interact } from './interaction-service.ts';
+import type { MemberAccountMethods } from './member-account.ts';
 import {
   addBlock,
   listBlocks,
@@ -79,7 +80,7 @@ export interface SocialHubDeps {
   cache?: Cache | null;
 }
 
-type SocialHub = Omit<FederationService, 'emit' | 'actorUri'>;
+type SocialHub = Omit<FederationService, 'emit' | 'actorUri' | MemberAccountMethods>;
 
 /** Drops the cached `comments` fragment of each object whose replies changed. */
 export async function dropComments(
