@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { AVATAR_FOLDER } from '@rose-ash/shared/services/federation/avatars.ts';
-import sharp from 'sharp';
 
 export const MAX_AVATAR_BYTES = 5 * 1024 * 1024;
 /** Side of the stored square, in pixels (Mastodon shows 400×400). */
@@ -40,6 +39,8 @@ export async function storeAvatar(mediaDir: string, data: Buffer): Promise<Store
   if (!kind) return { ok: false, reason: 'not_an_image' };
   let resized: Buffer;
   try {
+    // sharp (libvips) is loaded with the first avatar, not by every federation process at start.
+    const { default: sharp } = await import('sharp');
     const image = sharp(data, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
     const { format } = await image.metadata();
     if (format !== (kind === 'jpg' ? 'jpeg' : kind)) return { ok: false, reason: 'not_an_image' };

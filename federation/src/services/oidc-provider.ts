@@ -5,7 +5,8 @@ import type { Database } from '@rose-ash/shared/db/client.ts';
 import { findUserById } from '@rose-ash/shared/services/federation/user-service.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { createOidcAdapter } from './oidc-adapter.ts';
 
 /** The scopes every first-party client gets without a consent screen. */
@@ -203,7 +204,9 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
     fetch: providerFetch(config),
   };
 
-  const provider = new Provider(issuer, configuration);
+  // The package (and koa under it) is loaded here, with the first sign-in, not at start.
+  const { default: OidcProvider } = await import('oidc-provider');
+  const provider = new OidcProvider(issuer, configuration);
   // Behind the proxy the forwarded headers are trusted (the issuer itself stays configured).
   provider.proxy = true;
 

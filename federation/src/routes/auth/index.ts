@@ -17,7 +17,7 @@ import {
 import { signInUserByEmail, toSessionUser } from '@rose-ash/shared/services/federation/user-service.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { errors } from 'oidc-provider';
+import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { CLIENT_APPS, createOidcProvider, FIRST_PARTY_SCOPE } from '../../services/oidc-provider.ts';
 
@@ -89,7 +89,21 @@ const authRoutes = fp(
       }
     };
 
-    const provider = await createOidcProvider({
+    // The provider is built on first use (the first /oidc or interaction request), so a
+    // federation process nobody has signed in through yet does not hold it in memory. A failed
+    // build is tried again on the next request.
+    let building: Promise<{ provider: Provider; callback: ReturnType<Provider['callback']> }> | null = null;
+    const oidc = () => {
+      building ??= createOidcProvider(providerDeps).then((provider) => ({
+        provider,
+        callback: provider.callback(),
+      }));
+      building.catch(() => {
+        building = null;
+      });
+      return building;
+    };
+    const providerDeps: Parameters<typeof createOidcProvider>[0] = {
       config,
       db: app.db.db,
       logger: app.log,
@@ -105,7 +119,7 @@ const authRoutes = fp(
         const unsigned = raw ? app.unsignCookie(raw) : null;
         if (unsigned?.valid && unsigned.value) await app.sessions.linkDevice(sessionUid, unsigned.value);
       },
-    });
+    };
 
     // Anonymous requests that make the provider store state (an interaction, a logout form's
     // session) are limited per client, like the sign-in forms. Added before middie, whose own
@@ -129,7 +143,9 @@ const authRoutes = fp(
       for (const [name, value] of Object.entries(app.securityHeaders)) res.setHeader(name, value);
       next();
     });
-    app.use('/oidc', provider.callback());
+    app.use('/oidc', (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => {
+      oidc().then(({ callback }) => callback(req, res), next);
+    });
 
     app.addHook('onClose', async () => {
       mailer.close();
@@ -194,10 +210,12 @@ const authRoutes = fp(
       { schema: { params: UidParams, querystring: FallbackQuery } },
       async (request, reply) => {
         reply.header('cache-control', 'no-store');
+        const { provider } = await oidc();
         let details: Awaited<ReturnType<typeof provider.interactionDetails>>;
         try {
           details = await provider.interactionDetails(request.raw, reply.raw);
         } catch (err) {
+          const { errors } = await import('oidc-provider');
           if (!(err instanceof errors.SessionNotFound)) throw err;
           // Another browser, or too late: with federation's session, carry on where sign-in began.
           const fallback = safeTarget(request.query.fallback);
@@ -277,6 +295,7 @@ const authRoutes = fp(
           // Opened on another device, the link goes back to the app that asked, which starts a
           // fresh authorization request that completes without a prompt.
           try {
+            const { provider } = await oidc();
             const details = await provider.Interaction.find(uid);
             const clientId = details?.params['client_id'];
             if (typeof clientId === 'string' && (CLIENT_APPS as readonly string[]).includes(clientId)) {

@@ -4,7 +4,12 @@
  * item that cannot be read (no SKU or name, a price that does not parse) is reported as
  * failed with the reason; it is never stored with a made-up value.
  */
-import * as cheerio from 'cheerio';
+import { lazyRequire } from '@rose-ash/shared/infrastructure/lazy.ts';
+import type * as Cheerio from 'cheerio';
+
+/** cheerio is loaded with the first listing page a scrape reads, not by the market at start. */
+const cheerio = lazyRequire<typeof Cheerio>('cheerio', import.meta.url);
+
 import type { ScraperSettings } from '../settings.ts';
 
 export interface RawItem {
@@ -33,7 +38,7 @@ export function parseListing(
   selectors: Selectors,
   options: { currencyDigits: number; category: string | null },
 ): ParsedListing {
-  const $ = cheerio.load(html);
+  const $ = cheerio().load(html);
   const items: RawItem[] = [];
   const failures: ParsedListing['failures'] = [];
 

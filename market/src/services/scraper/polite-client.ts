@@ -6,14 +6,18 @@
  * timeouts, 408, 429, 5xx) are retried with exponential back-off; bodies are size-capped; and
  * nothing robots.txt disallows for our user agent is ever fetched.
  */
-import robotsParserModule from 'robots-parser';
+import { lazyRequire } from '@rose-ash/shared/infrastructure/lazy.ts';
 
 /** What we use of robots-parser (its types declare an ES default export; it is a CommonJS function). */
 interface RobotsRules {
   isAllowed(url: string, ua?: string): boolean | undefined;
   getCrawlDelay(ua?: string): number | undefined;
 }
-const robotsParser = robotsParserModule as unknown as (url: string, contents: string) => RobotsRules;
+/** robots-parser, loaded with the first robots.txt a scrape reads. */
+const robotsParser = lazyRequire<(url: string, contents: string) => RobotsRules>(
+  'robots-parser',
+  import.meta.url,
+);
 
 export interface PoliteClientOptions {
   userAgent: string;
@@ -193,7 +197,7 @@ export function createPoliteClient(options: PoliteClientOptions): PoliteClient {
       const robotsUrl = new URL('/robots.txt', url.origin);
       pending = withRetries(robotsUrl, ROBOTS_MAX_BYTES, 'text/plain')
         .then((res) => {
-          const parsed = robotsParser(robotsUrl.href, res.body.toString('utf8'));
+          const parsed = robotsParser()(robotsUrl.href, res.body.toString('utf8'));
           // A Crawl-delay longer than ours is honoured (up to a minute).
           const crawlDelay = parsed.getCrawlDelay(options.userAgent);
           const gate = gateOf(url);
