@@ -2,10 +2,14 @@ import type { PostDto } from '@rose-ash/shared/contracts/dtos.ts';
 import { PageQuery, SlugParams } from '@rose-ash/shared/contracts/http.ts';
 import type { RoutePlugin } from '@rose-ash/shared/infrastructure/contracts.ts';
 import { AppError } from '@rose-ash/shared/infrastructure/errors.ts';
+import { lazyRequire } from '@rose-ash/shared/infrastructure/lazy.ts';
 import type { FastifyReply } from 'fastify';
-import { Feed } from 'feed';
+import type * as FeedModule from 'feed';
 import { z } from 'zod';
 import { blogSettings } from '../../services/settings.ts';
+
+/** The feed writer (and its XML library) loads with the first feed request. */
+const feedModule = lazyRequire<typeof FeedModule>('feed', import.meta.url);
 
 const SearchQuery = PageQuery.extend({
   q: z.string().trim().max(200, 'Search for at most 200 characters').default(''),
@@ -130,6 +134,7 @@ const readerRoutes: RoutePlugin = async (app) => {
     reply: FastifyReply,
     feed: { title: string; description: string; path: string; posts: readonly PostDto[] },
   ) {
+    const { Feed } = feedModule();
     const rss = new Feed({
       title: feed.title,
       description: feed.description,

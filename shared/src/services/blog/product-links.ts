@@ -1,4 +1,8 @@
-import { Parser } from 'htmlparser2';
+import type * as Htmlparser2 from 'htmlparser2';
+import { lazyRequire } from '../../infrastructure/lazy.ts';
+
+/** The HTML tokenizer loads with the first post that is cut at its product links. */
+const htmlparser2 = lazyRequire<typeof Htmlparser2>('htmlparser2');
 
 /** A run of post HTML and the market products linked from its last top-level block. */
 export interface ProductLinkSegment {
@@ -32,7 +36,7 @@ export function splitAtProductLinks(html: string, marketUrl: string): ProductLin
   const blocks: { end: number; slugs: string[] }[] = [];
   let depth = 0;
   let slugs: string[] = [];
-  const parser = new Parser(
+  const parser = new (htmlparser2().Parser)(
     {
       onopentag(name, attributes) {
         depth++;
