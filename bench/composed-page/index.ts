@@ -27,7 +27,15 @@ import { RedisCache } from '../../shared/src/infrastructure/cache.ts';
 import { SessionStore } from '../../shared/src/infrastructure/sessions.ts';
 import { freePort } from '../../shared/src/testing/http.ts';
 import { type ProfileSummary, summariseProfile } from './profile.ts';
-import { productionEnv, repoRoot, rssMb, type Service, startService, stopService } from './services.ts';
+import {
+  buildApps,
+  productionEnv,
+  repoRoot,
+  rssMb,
+  type Service,
+  startService,
+  stopService,
+} from './services.ts';
 
 export interface BenchOptions {
   /** Seconds per target per round. */
@@ -173,6 +181,7 @@ export async function runComposedPageBench(
       .values({ email: 'bench-member@example.test', displayName: 'Bench Member' })
       .returning();
 
+    buildApps(APP_NAMES);
     const ports = Object.fromEntries(
       await Promise.all(APP_NAMES.map(async (n) => [n, await freePort()] as const)),
     ) as Record<AppName, number>;

@@ -1,9 +1,10 @@
 /**
- * The six services as production runs them, for the benchmarks: each app started alone as its
- * container starts it (`node src/main.ts` in the app's folder, NODE_ENV=production, real
- * secrets, Postgres and Redis), on a loopback port, with the other apps' URLs pointing at theirs.
+ * The six services as production runs them, for the benchmarks: each app built and started
+ * alone as its container starts it (its Dockerfile's CMD in the app's folder, NODE_ENV=production,
+ * real secrets, Postgres and Redis), on a loopback port, with the other apps' URLs pointing at
+ * theirs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP_NAMES, type AppName } from '../../shared/src/config/app-names.ts';
@@ -58,6 +59,33 @@ export function productionEnv(options: {
   return env;
 }
 
+/**
+ * The command the app's image runs (its Dockerfile's `CMD`, exec form), e.g.
+ * `node --max-semi-space-size=1 dist/main.js`: the benchmark starts services exactly so.
+ */
+export function containerCommand(name: AppName): string[] {
+  const dockerfile = readFileSync(join(repoRoot, name, 'Dockerfile'), 'utf8');
+  const line = dockerfile.split('\n').findLast((l) => l.startsWith('CMD '));
+  if (!line) throw new Error(`${name}/Dockerfile has no CMD`);
+  const command = JSON.parse(line.slice(4)) as string[];
+  if (command[0] !== 'node') throw new Error(`${name}/Dockerfile: CMD does not start node`);
+  return command.slice(1);
+}
+
+/** Builds the apps' production bundles (`<app>/dist/main.js`), as the image build does. */
+export function buildApps(names: readonly AppName[]): void {
+  for (const name of names) {
+    const result = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'shared/ops/build-app.ts'), join(repoRoot, name)],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    if (result.status !== 0) throw new Error(`building ${name} failed`);
+  }
+}
+
 /** Starts one app as its container does and waits for /readyz (the cold start is timed). */
 export async function startService(
   name: AppName,
@@ -66,7 +94,7 @@ export async function startService(
 ): Promise<Service> {
   const started = performance.now();
   let out = '';
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, containerCommand(name), {
     cwd: join(repoRoot, name),
     env: { ...env, PORT: String(port), ...(name === 'federation' ? {} : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -129,12 +129,13 @@ describe('Dockerfiles', () => {
       expect(lastUser).toBeGreaterThan(lastRun);
     });
 
-    it('checks health on /healthz and starts `node src/main.ts` in the app folder through the entrypoint', () => {
+    it('checks health on /healthz and starts the built `dist/main.js` in the app folder through the entrypoint', () => {
       const [healthcheck] = runtimeText('HEALTHCHECK');
       expect(healthcheck).toMatch(/--interval=\S+ .*CMD .*http:\/\/127\.0\.0\.1:\$\{PORT\}\/healthz/);
       expect(runtimeText('ENTRYPOINT')).toEqual(['["/usr/local/bin/entrypoint.sh"]']);
-      // Exec form: node itself is the process the entrypoint execs (PID 1), no shell, no tsx.
-      expect(runtimeText('CMD')).toEqual(['["node", "src/main.ts"]']);
+      // Exec form: node itself is the process the entrypoint execs (PID 1), no shell, no tsx,
+      // plain JavaScript (the app's build output), with a small young generation.
+      expect(runtimeText('CMD')).toEqual(['["node", "--max-semi-space-size=1", "dist/main.js"]']);
       expect(runtimeText('WORKDIR')).toEqual(['/app', `/app/\${APP}`]);
       expect(runtimeText('EXPOSE')).toEqual(['8000']);
     });

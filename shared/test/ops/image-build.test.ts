@@ -240,7 +240,9 @@ describe.skipIf(!canRun)(`${APP}/Dockerfile, carried out without Docker`, () => 
       expect(existsSync(join(tmp, 'app', APP, absent)), `${APP}/${absent}`).toBe(false);
     }
     expect(existsSync(join(tmp, 'app', 'shared', 'test'))).toBe(false);
-    // The build scripts ran (the editor bundle), and shared stayed a real folder, linked.
+    // The build scripts ran (the editor bundle, the app's bundle), and shared stayed a real
+    // folder, linked.
+    expect(existsSync(join(tmp, 'app', APP, 'dist', 'main.js'))).toBe(true);
     expect(existsSync(join(tmp, 'app', 'shared', 'static', 'editor', 'editor.js'))).toBe(true);
     expect(existsSync(join(tmp, 'app', 'shared', 'ops', 'entrypoint.sh'))).toBe(true);
     expect(realpathSync(join(workdirOnHost, 'node_modules', '@rose-ash', 'shared'))).toBe(
@@ -257,11 +259,14 @@ describe.skipIf(!canRun)(`${APP}/Dockerfile, carried out without Docker`, () => 
     expect(store.some((dir) => dir.startsWith('fastify@'))).toBe(true);
   });
 
-  it('runs `node src/main.ts` as the entrypoint process itself (exec: PID 1 in the container), no tsx', () => {
-    expect(command).toEqual(['node', 'src/main.ts']);
+  it('runs the built `dist/main.js` as the entrypoint process itself (exec: PID 1 in the container), no tsx', () => {
+    const run = ['node', '--max-semi-space-size=1', 'dist/main.js'];
+    expect(command).toEqual(run);
     const pid = app!.pid!;
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    expect(argv).toEqual(['node', 'src/main.ts']);
+    expect(argv).toEqual(run);
+    // Plain JavaScript: the app's bundle, built in the image.
+    expect(existsSync(join(workdirOnHost, 'dist', 'main.js'))).toBe(true);
     expect(readFileSync(`/proc/${pid}/cwd/package.json`, 'utf8')).toContain(`"@rose-ash/${APP}"`);
     // No process below it runs tsx (whose esbuild service would be one).
     const children = readdirSync('/proc')
