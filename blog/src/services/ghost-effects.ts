@@ -1,11 +1,9 @@
 import type { AppConfig } from '@rose-ash/shared/config/index.ts';
 import type { FederationService } from '@rose-ash/shared/contracts/protocols.ts';
-import { PAGE_TAGS } from '@rose-ash/shared/contracts/widgets.ts';
 import type { DatabaseLike } from '@rose-ash/shared/db/client.ts';
 import type { Cache } from '@rose-ash/shared/infrastructure/cache.ts';
-import { invalidateFragment } from '@rose-ash/shared/infrastructure/fragments.ts';
-import { purgePageCache } from '@rose-ash/shared/infrastructure/page-cache.ts';
 import type { PostChange, SyncDeps } from '@rose-ash/shared/services/blog/ghost-sync.ts';
+import { siteChromeChanged } from '@rose-ash/shared/services/blog/navigation-service.ts';
 import { afterChange } from '@rose-ash/shared/services/blog/publishing-service.ts';
 import { blogSettings } from './settings.ts';
 
@@ -13,7 +11,7 @@ import { blogSettings } from './settings.ts';
  * What a sync does beyond the database, the same from the app (webhooks, the button, the
  * safety net) and from `sync:ghost`: a post changed in Ghost is purged and announced exactly
  * like one changed in the editor, and a change every page shows (the menus, removed demo
- * content) drops the `nav` fragment and the cached blog pages.
+ * content) drops the `nav` fragment, the footer and the cached blog pages.
  */
 export function ghostSyncEffects(deps: {
   cache: Cache;
@@ -38,8 +36,7 @@ export function ghostSyncEffects(deps: {
       );
     },
     async onSiteWideChange() {
-      await invalidateFragment(deps.cache, 'nav');
-      await purgePageCache(deps.cache, [PAGE_TAGS.blogPosts]);
+      await siteChromeChanged(deps.cache);
     },
   };
 }

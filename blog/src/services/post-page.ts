@@ -15,9 +15,10 @@ export interface PostPageParts {
 }
 
 /**
- * What other apps add to a post page, fetched in one parallel round (each fragment within its
- * timeout, a stale copy or nothing when its app is down): product cards where the post links
- * to market products, the calendars attached to it, and the fediverse replies to its Article.
+ * What other apps add to a post page, fetched in one parallel round with the header's fragments
+ * (one cache read for all of them; each fragment within its timeout, a stale copy or nothing
+ * when its app is down): product cards where the post links to market products, the calendars
+ * attached to it, and the fediverse replies to its Article.
  * The page is tagged with each, so invalidating one of them purges the cached page.
  */
 export async function postPageParts(
@@ -37,7 +38,7 @@ export async function postPageParts(
       : []),
   ];
   const wanted = [...cards, ...extras];
-  const fetched = await app.fragments.fetchMany(wanted);
+  const fetched = await app.pageFragments(request, wanted);
   // A cached copy of this page goes when any of these fragments is invalidated (new replies,
   // a price change), instead of showing the old ones until it expires.
   tagPage(

@@ -271,14 +271,19 @@ declare module 'fastify' {
     /** Serves `name` at `/internal/fragments/<name>` on this app. */
     registerFragment<N extends FragmentName>(name: N, handler: FragmentHandler<N>): void;
     /**
-     * Replaces the header-slot placeholders of a rendered page with this request's fragments;
-     * also returns the fragments, so a caller can derive a validator without rehashing the page.
+     * Fragments a page's body embeds, read from the cache in the same round trip as this
+     * request's header fragments (which the page's slots then use): one cache read per view.
      */
+    pageFragments(request: FastifyRequest, requests: readonly FragmentRequest[]): Promise<string[]>;
     /**
      * This request's header fragments in HEADER_FRAGMENTS order (fallbacks for empty ones);
      * marks the request as handled so the fallback onSend leaves its page alone.
      */
     headerFragments(request: FastifyRequest, prefetched?: readonly (string | null)[]): Promise<string[]>;
+    /**
+     * Replaces the header-slot placeholders of a rendered page with this request's fragments;
+     * also returns the fragments, so a caller can derive a validator without rehashing the page.
+     */
     fillFragmentSlots(
       request: FastifyRequest,
       html: string,
@@ -404,9 +409,19 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
     const slots = Object.freeze(Object.fromEntries(HEADER_FRAGMENTS.map((name) => [name, slotMarker(name)])));
     app.addViewContext(() => ({ fragments: slots }));
 
+    /** Header fragments already fetched with a page's own (`pageFragments`). */
+    const fetchedWithPage = new WeakMap<FastifyRequest, string[]>();
+    app.decorate('pageFragments', async (request: FastifyRequest, requests: readonly FragmentRequest[]) => {
+      const fetched = await client.fetchMany([...requests, ...headerFragmentRequests(request)]);
+      fetchedWithPage.set(request, fetched.slice(requests.length));
+      return fetched.slice(0, requests.length);
+    });
+
     const headerFragments = async (request: FastifyRequest, prefetched?: readonly (string | null)[]) => {
       filled.add(request);
-      const fetched = await client.fetchMany(headerFragmentRequests(request), prefetched);
+      const fetched =
+        (!prefetched && fetchedWithPage.get(request)) ||
+        (await client.fetchMany(headerFragmentRequests(request), prefetched));
       return HEADER_FRAGMENTS.map((name, i) => fetched[i] || fallbackFor(name, request.user));
     };
     app.decorate('headerFragments', headerFragments);

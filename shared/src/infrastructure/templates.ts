@@ -50,25 +50,52 @@ export function createTemplateEngine(options: TemplateOptions): nunjucks.Environ
 
 export type DateStyle = 'date' | 'datetime' | 'time' | 'short' | 'long';
 
+const DATE_STYLES: Record<DateStyle, Intl.DateTimeFormatOptions> = {
+  date: { dateStyle: 'long' },
+  long: { dateStyle: 'full', timeStyle: 'short' },
+  datetime: { dateStyle: 'medium', timeStyle: 'short' },
+  time: { timeStyle: 'short' },
+  short: { dateStyle: 'short' },
+};
+
+/**
+ * Building an Intl formatter costs far more than formatting with one (a page with a dozen dates
+ * spent more time here than in its database queries), so each is built once per combination.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat | { format: Intl.NumberFormat; digits: number }>();
+const remember = <T extends Intl.DateTimeFormat | { format: Intl.NumberFormat; digits: number }>(
+  key: string,
+  f: T,
+): T => {
+  if (formatters.size >= 256) formatters.clear(); // zones and currencies come from config: a few
+  formatters.set(key, f);
+  return f;
+};
+
+function dateFormatter(style: DateStyle, timeZone: string, locale: string): Intl.DateTimeFormat {
+  const key = `d|${style}|${timeZone}|${locale}`;
+  let f = formatters.get(key) as Intl.DateTimeFormat | undefined;
+  if (!f) {
+    f = remember(key, new Intl.DateTimeFormat(locale, { ...DATE_STYLES[style], timeZone }));
+  }
+  return f;
+}
+
 export function formatDate(value: unknown, style: DateStyle, timeZone: string, locale = 'en-GB'): string {
   const date = toDate(value);
   if (!date) return '';
-  const opts: Record<DateStyle, Intl.DateTimeFormatOptions> = {
-    date: { dateStyle: 'long' },
-    long: { dateStyle: 'full', timeStyle: 'short' },
-    datetime: { dateStyle: 'medium', timeStyle: 'short' },
-    time: { timeStyle: 'short' },
-    short: { dateStyle: 'short' },
-  };
-  return new Intl.DateTimeFormat(locale, { ...opts[style], timeZone }).format(date);
+  return dateFormatter(style, timeZone, locale).format(date);
 }
 
 export function formatMoney(minor: number, currency: string, locale = 'en-GB'): string {
   if (!Number.isFinite(minor)) return '';
-  const digits =
-    new Intl.NumberFormat(locale, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
-    2;
-  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 10 ** digits);
+  const key = `m|${currency}|${locale}`;
+  let f = formatters.get(key) as { format: Intl.NumberFormat; digits: number } | undefined;
+  if (!f) {
+    const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    f = remember(key, { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 });
+  }
+  return f.format.format(minor / 10 ** f.digits);
 }
 
 export function absoluteUrl(config: AppConfig, app: AppName, path: string): string {

@@ -186,13 +186,17 @@ async function syncTaxonomy(deps: SyncDeps, counter: Counter) {
   for await (const user of deps.ghost.browse('users', { limit: 'all' })) {
     counter.add('authors', await upsertAuthor(deps.db, user));
   }
+  let newslettersChanged = false;
   for await (const newsletter of deps.ghost.browse('newsletters', { limit: 'all' })) {
-    counter.add('newsletters', await upsertNewsletter(deps.db, newsletter));
+    const outcome = await upsertNewsletter(deps.db, newsletter);
+    counter.add('newsletters', outcome);
+    if (outcome !== 'unchanged') newslettersChanged = true;
   }
   const navigation = await syncNavigation(deps.db, await deps.ghost.navigation());
   counter.add('navigation', navigation);
-  // The menus are in every app's header (the `nav` fragment) and the blog's footer.
-  if (navigation !== 'unchanged') await deps.onSiteWideChange?.();
+  // The menus are in every app's header (the `nav` fragment) and the blog's footer, which also
+  // offers the newsletters.
+  if (navigation !== 'unchanged' || newslettersChanged) await deps.onSiteWideChange?.();
 }
 
 async function recordRun(

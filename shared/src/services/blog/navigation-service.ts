@@ -38,6 +38,21 @@ export async function saveNavigation(
     );
     if (rows.length) await tx.insert(navigationItems).values(rows);
   });
-  await invalidateFragment(deps.cache, 'nav');
-  await purgePageCache(deps.cache, [PAGE_TAGS.blogPosts]);
+  await siteChromeChanged(deps.cache);
+}
+
+/**
+ * Cache key of what the blog's footer shows on every page (the secondary menu, whether there
+ * are newsletters to subscribe to), so a signed-in page view does not query them each time.
+ */
+export const FOOTER_CACHE_KEY = 'blog:footer';
+
+/**
+ * The menus or newsletters changed: the `nav` fragment every app's header shows, the blog's
+ * footer and the cached reader pages are dropped, so the change shows at once.
+ */
+export async function siteChromeChanged(cache: Cache): Promise<void> {
+  await cache.del(FOOTER_CACHE_KEY);
+  await invalidateFragment(cache, 'nav');
+  await purgePageCache(cache, [PAGE_TAGS.blogPosts]);
 }

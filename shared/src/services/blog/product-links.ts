@@ -32,7 +32,22 @@ export function productSlugOf(href: string, marketUrl: string): string | null {
  * that links to a market product, so the market's live `product-cards` can follow it. Joining
  * the segments' `html` gives back the input byte for byte.
  */
-export function splitAtProductLinks(html: string, marketUrl: string): ProductLinkSegment[] {
+export function splitAtProductLinks(html: string, marketUrl: string): readonly ProductLinkSegment[] {
+  // Every view of a post asks again with the same HTML: parse each version once.
+  const key = `${marketUrl}\n${html}`;
+  const known = recentSplits.get(key);
+  if (known) return known;
+  const segments = Object.freeze(split(html, marketUrl).map((s) => Object.freeze(s)));
+  if (recentSplits.size >= RECENT_SPLITS) recentSplits.delete(recentSplits.keys().next().value as string);
+  recentSplits.set(key, segments);
+  return segments;
+}
+
+/** The last posts split (oldest first out): the posts being read right now. */
+const recentSplits = new Map<string, readonly ProductLinkSegment[]>();
+const RECENT_SPLITS = 64;
+
+function split(html: string, marketUrl: string): ProductLinkSegment[] {
   const blocks: { end: number; slugs: string[] }[] = [];
   let depth = 0;
   let slugs: string[] = [];

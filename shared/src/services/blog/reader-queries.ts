@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { PostDto } from '../../contracts/dtos.ts';
 import type { DatabaseLike } from '../../db/client.ts';
 import { authors, posts, postsAuthors, postsTags, tags } from '../../db/schema/index.ts';
@@ -36,6 +36,11 @@ const WORDS_PER_MINUTE = 265;
  */
 export const isPublished = () => and(eq(posts.status, 'published'), lte(posts.publishedAt, sql`now()`));
 const isLive = isPublished;
+
+/** Every column a reader page uses: all but the search document, which only search reads. */
+const { search: _search, ...readerColumns } = getTableColumns(posts);
+type PostRow = Omit<typeof posts.$inferSelect, 'search'>;
+type PostAuthor = { id: number; slug: string; name: string };
 
 /**
  * Published posts, newest first, optionally within a tag or an author; public tags only
@@ -75,7 +80,7 @@ export async function listPublishedPosts(
   const where = and(...filters);
   const total = await db.$count(posts, where);
   const rows = await db
-    .select()
+    .select(readerColumns)
     .from(posts)
     .where(where)
     .orderBy(desc(posts.publishedAt), desc(posts.id))
@@ -90,26 +95,67 @@ export async function listAllPublished(
   options: { limit?: number; type?: 'post' | 'page' } = {},
 ): Promise<ReaderPost[]> {
   const query = db
-    .select()
+    .select(readerColumns)
     .from(posts)
     .where(and(isLive(), options.type ? eq(posts.type, options.type) : undefined))
     .orderBy(desc(posts.publishedAt), desc(posts.id));
   return decorate(db, options.limit ? await query.limit(options.limit) : await query);
 }
 
-/** A published post or page by slug; a post wins over a page with the same slug. */
+/**
+ * A published post or page by slug; a post wins over a page with the same slug. One query: the
+ * post page is read on every signed-in view, so its tags and authors come with it.
+ */
 export async function getPublished(
   db: DatabaseLike,
   slug: string,
   viewer: Viewer = ANONYMOUS,
 ): Promise<ReaderPost | null> {
-  const rows = await db
-    .select()
+  const [row] = await postBySlug(db).execute({ slug });
+  if (!row) return null;
+  const { tagList, authorList, ...post } = row;
+  return toReaderPost(post, tagList, authorList, viewer);
+}
+
+/** The post page's query, built once per database handle and prepared on each connection. */
+const preparedPostBySlug = new WeakMap<object, ReturnType<typeof preparePostBySlug>>();
+function postBySlug(db: DatabaseLike) {
+  let prepared = preparedPostBySlug.get(db);
+  if (!prepared) {
+    prepared = preparePostBySlug(db);
+    preparedPostBySlug.set(db, prepared);
+  }
+  return prepared;
+}
+function preparePostBySlug(db: DatabaseLike) {
+  return db
+    .select({ ...readerColumns, tagList: tagListOf(), authorList: authorListOf() })
     .from(posts)
-    .where(and(eq(posts.slug, slug), isLive()))
+    .where(and(eq(posts.slug, sql.placeholder('slug')), isLive()))
     .orderBy(desc(sql`${posts.type} = 'post'`))
-    .limit(1);
-  return (await decorate(db, rows, viewer))[0] ?? null;
+    .limit(1)
+    .prepare('blog_post_by_slug');
+}
+
+/**
+ * A post's public tags in Ghost's order, as JSON. Written out with aliases: Drizzle leaves
+ * column names unqualified in a one-table select, which a correlated subquery cannot have.
+ */
+function tagListOf(): SQL<{ slug: string; name: string }[]> {
+  return sql<{ slug: string; name: string }[]>`coalesce((
+    select json_agg(json_build_object('slug', t.slug, 'name', t.name) order by pt.sort_order)
+    from posts_tags pt join tags t on t.id = pt.tag_id
+    where pt.post_id = ${sql.raw('"posts"."id"')} and t.visibility = 'public'), '[]'::json)`;
+}
+
+/** A post's authors in Ghost's order (or its primary author alone, for older rows), as JSON. */
+function authorListOf(): SQL<PostAuthor[]> {
+  return sql<PostAuthor[]>`coalesce((
+    select json_agg(json_build_object('id', a.id, 'slug', a.slug, 'name', a.name) order by pa.sort_order)
+    from posts_authors pa join authors a on a.id = pa.author_id
+    where pa.post_id = ${sql.raw('"posts"."id"')}), (
+    select json_agg(json_build_object('id', a.id, 'slug', a.slug, 'name', a.name))
+    from authors a where a.id = ${sql.raw('"posts"."primary_author_id"')}), '[]'::json)`;
 }
 
 export async function getTag(db: DatabaseLike, slug: string) {
@@ -156,7 +202,7 @@ export async function searchPublished(
   const total = await db.$count(posts, where);
   const rows = await db
     .select({
-      post: posts,
+      post: readerColumns,
       // The plaintext is escaped before highlighting so a post's text can never inject markup.
       snippet: sql<string>`ts_headline('english', replace(replace(replace(coalesce(${posts.plaintext}, ''), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), ${query}, 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2')`,
     })
@@ -177,8 +223,7 @@ export async function searchPublished(
   };
 }
 
-type PostRow = typeof posts.$inferSelect;
-
+/** Tags and authors for a list of posts: two queries for the whole list. */
 async function decorate(
   db: DatabaseLike,
   rows: PostRow[],
@@ -213,38 +258,52 @@ async function decorate(
       .filter((a) => a.postId === r.id)
       .map(({ id, slug, name }) => ({ id, slug, name }));
     const primary = primaryRows.find((a) => a.id === r.primaryAuthorId);
-    const postAuthors = listed.length ? listed : primary ? [primary] : [];
-    const words = (r.plaintext ?? '').split(/\s+/).filter(Boolean).length;
-    const audience = audienceOf(r.visibility);
-    const whole = audience === 'public' || (audience === 'members' && viewer.signedIn) || viewer.staff;
-    return {
-      id: r.id,
-      uuid: r.uuid,
-      type: r.type,
-      slug: r.slug,
-      title: r.title,
-      html: whole ? fullHtml(r.html) : publicHtml(r.html, r.visibility),
-      visibility: r.visibility,
-      locked: whole ? null : audience === 'paid' ? ('paid' as const) : ('members' as const),
-      excerpt: r.customExcerpt ?? r.excerpt ?? (r.plaintext ? truncate(r.plaintext, 200) : null),
-      featureImage: r.featureImage,
-      featureImageAlt: r.featureImageAlt,
-      featureImageCaption: sanitizeCaptionHtml(r.featureImageCaption),
-      publishedAt: r.publishedAt,
-      // Ghost's own time for a synced post (article:modified_time, the sitemap), not our sync's.
-      updatedAt: r.ghostUpdatedAt ?? r.updatedAt,
-      // Ghost says 0 for very short posts; readers expect "1 min read".
-      readingTime: Math.max(1, r.readingTime ?? Math.round(words / WORDS_PER_MINUTE)),
-      metaTitle: r.metaTitle,
-      metaDescription: r.metaDescription,
-      ogImage: r.ogImage,
-      twitterImage: r.twitterImage,
-      canonicalUrl: r.canonicalUrl,
-      author: postAuthors[0] ?? null,
-      authors: postAuthors,
-      tags: tagRows.filter((t) => t.postId === r.id).map(({ slug, name }) => ({ slug, name })),
-    };
+    return toReaderPost(
+      r,
+      tagRows.filter((t) => t.postId === r.id).map(({ slug, name }) => ({ slug, name })),
+      listed.length ? listed : primary ? [primary] : [],
+      viewer,
+    );
   });
+}
+
+/** A post row as readers see it: what this viewer may read of it, with its tags and authors. */
+function toReaderPost(
+  r: PostRow,
+  postTags: { slug: string; name: string }[],
+  postAuthors: PostAuthor[],
+  viewer: Viewer,
+): ReaderPost {
+  const words = (r.plaintext ?? '').split(/\s+/).filter(Boolean).length;
+  const audience = audienceOf(r.visibility);
+  const whole = audience === 'public' || (audience === 'members' && viewer.signedIn) || viewer.staff;
+  return {
+    id: r.id,
+    uuid: r.uuid,
+    type: r.type,
+    slug: r.slug,
+    title: r.title,
+    html: whole ? fullHtml(r.html) : publicHtml(r.html, r.visibility),
+    visibility: r.visibility,
+    locked: whole ? null : audience === 'paid' ? ('paid' as const) : ('members' as const),
+    excerpt: r.customExcerpt ?? r.excerpt ?? (r.plaintext ? truncate(r.plaintext, 200) : null),
+    featureImage: r.featureImage,
+    featureImageAlt: r.featureImageAlt,
+    featureImageCaption: sanitizeCaptionHtml(r.featureImageCaption),
+    publishedAt: r.publishedAt,
+    // Ghost's own time for a synced post (article:modified_time, the sitemap), not our sync's.
+    updatedAt: r.ghostUpdatedAt ?? r.updatedAt,
+    // Ghost says 0 for very short posts; readers expect "1 min read".
+    readingTime: Math.max(1, r.readingTime ?? Math.round(words / WORDS_PER_MINUTE)),
+    metaTitle: r.metaTitle,
+    metaDescription: r.metaDescription,
+    ogImage: r.ogImage,
+    twitterImage: r.twitterImage,
+    canonicalUrl: r.canonicalUrl,
+    author: postAuthors[0] ?? null,
+    authors: postAuthors,
+    tags: postTags,
+  };
 }
 
 function truncate(text: string, max: number): string {
