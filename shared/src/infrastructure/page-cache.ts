@@ -75,6 +75,12 @@ const LOCAL_ENTRIES = 500;
 
 interface LocalEntry extends SlottedPage {
   validator: string;
+  /**
+   * The last copy served, with the fragments it was filled with: most visitors see the same
+   * header (no cart, signed out), so the next one with equal fragments gets the same bytes and
+   * ETag without hashing and joining again.
+   */
+  last?: { fragments: readonly string[]; etag: string; body: Buffer };
 }
 
 /** Registered by the factory on every app; inert for routes without `config.pageCache`. */
@@ -101,7 +107,10 @@ export const pageCachePlugin = fp(
       prefetched: readonly (string | null)[] | undefined,
     ): Promise<Buffer | string> => {
       const fragments = await app.headerFragments(request, prefetched);
-      const etag = `W/"${page.validator}.${digest(fragments.join('\u0000'))}"`;
+      const last = page.last;
+      const same =
+        last?.fragments.length === fragments.length && last.fragments.every((f, i) => f === fragments[i]);
+      const etag = same ? last.etag : `W/"${page.validator}.${digest(fragments.join('\u0000'))}"`;
       reply.header('etag', etag);
       // The header holds this visitor's cart slot: shared caches may not keep it; browsers revalidate.
       reply.header(
@@ -114,7 +123,10 @@ export const pageCachePlugin = fp(
         reply.code(304);
         return '';
       }
-      return joinSlots(page, fragments);
+      if (same) return last.body;
+      const body = joinSlots(page, fragments);
+      page.last = { fragments, etag, body };
+      return body;
     };
 
     // preHandler, not onRequest: the SSO layer resolves request.user in its own earlier hooks.
