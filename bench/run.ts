@@ -78,4 +78,5 @@ if (r.profile) {
   for (const f of r.profile.summary.functions.slice(0, 20))
     out(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);
 }
-process.exitCode = r.composed.non2xx + r.signedIn.non2xx + r.bare.non2xx === 0 ? 0 : 1;
+// Exit at once: a client library's idle socket must not keep the run (and `pnpm bench`) open.
+process.exit(r.composed.non2xx + r.signedIn.non2xx + r.bare.non2xx === 0 ? 0 : 1);
