@@ -236,9 +236,24 @@ describe('reading what Ghost holds', () => {
     }
   });
 
-  it('7. the footer offers the newsletters', async () => {
+  it('7. the footer offers the newsletters, and stops at once when Ghost archives the last one', async () => {
+    const link = `href="${t.config.apps.account.publicUrl}/newsletters/"`;
     const page = await t.app.inject({ url: '/', headers: html, cookies: visited });
-    expect(page.body).toContain(`href="${t.config.apps.account.publicUrl}/newsletters/"`);
+    expect(page.body).toContain(link);
+    const newsletter = stub.newsletters[0] as Record<string, unknown>;
+    const was = { status: newsletter.status, updated_at: newsletter.updated_at };
+    Object.assign(newsletter, { status: 'archived', updated_at: new Date().toISOString() });
+    try {
+      expect((await t.app.ghostSync!.runIncremental()).newsletters).toEqual({ updated: 1 });
+      // The footer is cached apart from the pages: the sync drops it with them.
+      const after = await t.app.inject({ url: '/', headers: html, cookies: visited });
+      expect(after.headers[PAGE_CACHE_HEADER]).toBe('miss');
+      expect(after.body).not.toContain(link);
+    } finally {
+      Object.assign(newsletter, was, { updated_at: new Date(Date.now() + 1000).toISOString() });
+      await t.app.ghostSync!.runIncremental();
+    }
+    expect((await t.app.inject({ url: '/', headers: html, cookies: visited })).body).toContain(link);
   });
 });
 
