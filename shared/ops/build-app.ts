@@ -98,7 +98,7 @@ const result = await build({
   banner: {
     js: [
       "import { fileURLToPath as __fileURLToPath } from 'node:url';",
-      'const __sourceDir = (dir, base) => __fileURLToPath(new URL(`${dir}/`, base)).replace(/\\/$/, "");',
+      'const __sourceDir = (dir, base) => __fileURLToPath(new URL(dir + "/", base)).replace(/\\/$/, "");',
     ].join('\n'),
   },
 });

@@ -1,4 +1,3 @@
-import type { Temporal } from '@js-temporal/polyfill';
 import { and, asc, desc, eq, inArray, lte, ne, or, sql } from 'drizzle-orm';
 import type { EditorActionDto, PostInputDto } from '../../contracts/dtos.ts';
 import type { DatabaseLike } from '../../db/client.ts';

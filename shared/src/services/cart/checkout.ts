@@ -4,7 +4,6 @@
  * reservations recorded and the cart emptied. Any line that cannot be held rolls all of it
  * back, so nothing is ever half-held.
  */
-import type { Temporal } from '@js-temporal/polyfill';
 import { eq, sql } from 'drizzle-orm';
 import type { CartOwnerDto, CheckoutInputDto, UnavailableLine } from '../../contracts/dtos.ts';
 import type { CalendarService, MarketService } from '../../contracts/protocols.ts';
