@@ -1,11 +1,16 @@
+/**
+ * Every app boots on the shared factory and renders its home page in the one base layout,
+ * whose header names all six apps (a cross-app check: it lives with the e2e tests, since
+ * shared/ imports no app).
+ */
 import { describe, expect, it } from 'vitest';
-import { buildApp as account } from '../../account/src/app.ts';
-import { buildApp as blog } from '../../blog/src/app.ts';
-import { buildApp as cart } from '../../cart/src/app.ts';
-import { buildApp as events } from '../../events/src/app.ts';
-import { buildApp as federation } from '../../federation/src/app.ts';
-import { buildApp as market } from '../../market/src/app.ts';
-import { buildTestApp } from '../src/testing/app.ts';
+import { buildApp as account } from '../account/src/app.ts';
+import { buildApp as blog } from '../blog/src/app.ts';
+import { buildApp as cart } from '../cart/src/app.ts';
+import { buildApp as events } from '../events/src/app.ts';
+import { buildApp as federation } from '../federation/src/app.ts';
+import { buildApp as market } from '../market/src/app.ts';
+import { buildTestApp } from '../shared/src/testing/app.ts';
 
 const builders = { blog, market, cart, events, federation, account };
 
