@@ -25,7 +25,7 @@ export const footerPlugin = fp(
       ]);
       return {
         footer_nav: footerNav.map(({ label, url }) => ({ label, url })),
-        newsletters_url: newsletters.length ? `${app.config.apps.account.publicUrl}/newsletters/` : null,
+        newsletters_url: newsletters.length ? `${app.config.apps.account.publicUrl}/newsletters` : null,
       };
     };
     app.addViewContext(async (): Promise<Footer> => {

@@ -98,8 +98,12 @@ export function formatMoney(minor: number, currency: string, locale = 'en-GB'): 
   return f.format.format(minor / 10 ** f.digits);
 }
 
+/**
+ * `path` on `app`'s public origin. A URL with a scheme (`https:`, `mailto:`…) is returned as is.
+ * Menus use it: the blog's menu is in every app's header, and its `/about/` is the blog's.
+ */
 export function absoluteUrl(config: AppConfig, app: AppName, path: string): string {
-  if (/^https?:\/\//.test(path)) return path;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path)) return path;
   return config.apps[app].publicUrl + (path.startsWith('/') ? path : `/${path}`);
 }
 

@@ -1,0 +1,104 @@
+/**
+ * Every link a person can follow works: starting from the six home pages, a crawler follows
+ * each `<a href>` into any of the six apps (real HTTP between real processes, demo content
+ * seeded), as an anonymous visitor and as a signed-in admin, and asserts that no page it
+ * reaches answers 404 or 5xx. Sign-out links and links leaving the six apps are not followed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cluster, startCluster } from '../dev/src/cluster.ts';
+import { APP_NAMES, type AppName } from '../shared/src/config/app-names.ts';
+import { seedDemoContent } from '../shared/src/dev/seed.ts';
+import { signInAs } from '../shared/src/testing/sessions.ts';
+
+const ADMIN = 'crawl-admin@example.test';
+/** Pages fetched at most per visitor (the demo site has fewer). */
+const MAX_PAGES = 800;
+/**
+ * Query-string variants fetched per path: pagination, sorting and month views link on without
+ * end (next month, next page); three of each are enough to prove they work.
+ */
+const VARIANTS_PER_PATH = 3;
+
+let cluster: Cluster;
+beforeAll(async () => {
+  cluster = await startCluster([...APP_NAMES], { env: { ADMIN_EMAILS: ADMIN } });
+  await seedDemoContent(cluster.database.handle.db, cluster.config);
+}, 120_000);
+afterAll(async () => cluster?.close());
+
+/** The app a URL belongs to, or null when it leaves the six apps. */
+function appOf(url: URL): AppName | null {
+  return APP_NAMES.find((name) => new URL(cluster.url(name)).origin === url.origin) ?? null;
+}
+
+const hrefs = (html: string) =>
+  [...html.matchAll(/<a\s[^>]*?href="([^"#][^"]*)"/g)].map((m) => (m[1] ?? '').replaceAll('&amp;', '&'));
+
+/** Not followed: signing out, feeds and files (not pages), and the OpenID endpoints' redirects. */
+const SKIP =
+  /\/auth\/logout|\/oidc\/|\/auth\/login|\.(ics|xml|png|jpe?g|webp|svg|css|js)(\?|$)|\/rss\/|\/calendar\.ics|\/feed\//;
+
+async function crawl(cookiesFor: (app: AppName) => string) {
+  const queue = APP_NAMES.map((name) => `${cluster.url(name)}/`);
+  const seen = new Set(queue);
+  /** Where each URL was first found, for the failure message. */
+  const foundOn = new Map<string, string>();
+  const variants = new Map<string, number>();
+  const broken: string[] = [];
+  let fetched = 0;
+  while (queue.length && fetched < MAX_PAGES) {
+    const url = queue.shift() as string;
+    const app = appOf(new URL(url)) as AppName;
+    const res = await fetch(url, {
+      headers: { accept: 'text/html', cookie: cookiesFor(app) },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    });
+    fetched++;
+    const body = await res.text();
+    if (res.status === 404 || res.status >= 500)
+      broken.push(
+        `${res.status} ${app} ${new URL(url).pathname} (linked from ${foundOn.get(url) ?? 'start'})`,
+      );
+    const next: string[] = [];
+    if (res.status >= 300 && res.status < 400) {
+      const location = res.headers.get('location');
+      if (location) next.push(new URL(location, url).toString());
+    } else if ((res.headers.get('content-type') ?? '').includes('text/html')) {
+      next.push(...hrefs(body).map((h) => new URL(h, url).toString()));
+    }
+    for (const link of next) {
+      const target = new URL(link);
+      target.hash = '';
+      if (!appOf(target) || SKIP.test(target.pathname) || seen.has(target.toString())) continue;
+      const path = `${target.origin}${target.pathname}`;
+      if ((variants.get(path) ?? 0) >= VARIANTS_PER_PATH) continue;
+      variants.set(path, (variants.get(path) ?? 0) + 1);
+      seen.add(target.toString());
+      foundOn.set(target.toString(), `${app} ${new URL(url).pathname}`);
+      queue.push(target.toString());
+    }
+  }
+  return { broken, fetched, complete: queue.length === 0 };
+}
+
+describe('links', () => {
+  it('every page an anonymous visitor can reach from the home pages answers, none 404 or 5xx', async () => {
+    const { broken, fetched, complete } = await crawl((app) => `${app}_sso_checked=1`);
+    expect(fetched).toBeGreaterThan(30);
+    expect(complete).toBe(true);
+    expect(broken).toEqual([]);
+  }, 120_000);
+
+  it('the same for a signed-in admin, admin pages included', async () => {
+    const cookies = {} as Record<AppName, string>;
+    for (const name of APP_NAMES) {
+      const { cookies: c } = await signInAs(cluster.apps[name]!, ADMIN, 'Crawl Admin');
+      cookies[name] = [...Object.entries(c).map(([k, v]) => `${k}=${v}`), `${name}_sso_checked=1`].join('; ');
+    }
+    const { broken, fetched, complete } = await crawl((app) => cookies[app]);
+    expect(fetched).toBeGreaterThan(30);
+    expect(complete).toBe(true);
+    expect(broken).toEqual([]);
+  }, 120_000);
+});
