@@ -2,7 +2,8 @@
  * Every link a person can follow works: starting from the six home pages, a crawler follows
  * each `<a href>` into any of the six apps (real HTTP between real processes, demo content
  * seeded), as an anonymous visitor and as a signed-in admin, and asserts that no page it
- * reaches answers 404 or 5xx. Sign-out links and links leaving the six apps are not followed.
+ * reaches answers 404 or 5xx, and that every form it finds posts to a route that exists.
+ * Sign-out links and links leaving the six apps are not followed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../dev/src/cluster.ts';
@@ -31,6 +32,13 @@ function appOf(url: URL): AppName | null {
   return APP_NAMES.find((name) => new URL(cluster.url(name)).origin === url.origin) ?? null;
 }
 
+/** The forms of a page: where they post (or get) to. */
+const forms = (html: string) =>
+  [...html.matchAll(/<form\s[^>]*>/g)].map((m) => ({
+    action: (/\saction="([^"]*)"/.exec(m[0])?.[1] ?? '').replaceAll('&amp;', '&'),
+    post: /\smethod="post"/i.test(m[0]),
+  }));
+
 const hrefs = (html: string) =>
   [...html.matchAll(/<a\s[^>]*?href="([^"#][^"]*)"/g)].map((m) => (m[1] ?? '').replaceAll('&amp;', '&'));
 
@@ -45,6 +53,8 @@ async function crawl(cookiesFor: (app: AppName) => string) {
   const foundOn = new Map<string, string>();
   const variants = new Map<string, number>();
   const broken: string[] = [];
+  /** POST targets of the forms seen, checked once each after the crawl. */
+  const posts = new Map<string, string>();
   let fetched = 0;
   while (queue.length && fetched < MAX_PAGES) {
     const url = queue.shift() as string;
@@ -66,6 +76,13 @@ async function crawl(cookiesFor: (app: AppName) => string) {
       if (location) next.push(new URL(location, url).toString());
     } else if ((res.headers.get('content-type') ?? '').includes('text/html')) {
       next.push(...hrefs(body).map((h) => new URL(h, url).toString()));
+      for (const form of forms(body)) {
+        const target = new URL(form.action || url, url);
+        // A search form: the page it gets, without terms.
+        if (!form.post) next.push(`${target.origin}${target.pathname}`);
+        else if (appOf(target) && !SKIP.test(target.pathname) && !posts.has(target.toString()))
+          posts.set(target.toString(), `${app} ${new URL(url).pathname}`);
+      }
     }
     for (const link of next) {
       const target = new URL(link);
@@ -79,7 +96,25 @@ async function crawl(cookiesFor: (app: AppName) => string) {
       queue.push(target.toString());
     }
   }
-  return { broken, fetched, complete: queue.length === 0 };
+  // Every form posts somewhere that exists: without its CSRF token the answer is a refusal
+  // (403) or a redirect, never "no such page".
+  for (const [target, from] of posts) {
+    const app = appOf(new URL(target)) as AppName;
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: {
+        accept: 'text/html',
+        cookie: cookiesFor(app),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: '',
+      redirect: 'manual',
+    });
+    await res.text();
+    if (res.status === 404 || res.status >= 500)
+      broken.push(`${res.status} POST ${app} ${new URL(target).pathname} (form on ${from})`);
+  }
+  return { broken, fetched, forms: posts.size, complete: queue.length === 0 };
 }
 
 describe('links', () => {
@@ -96,8 +131,9 @@ describe('links', () => {
       const { cookies: c } = await signInAs(cluster.apps[name]!, ADMIN, 'Crawl Admin');
       cookies[name] = [...Object.entries(c).map(([k, v]) => `${k}=${v}`), `${name}_sso_checked=1`].join('; ');
     }
-    const { broken, fetched, complete } = await crawl((app) => cookies[app]);
+    const { broken, fetched, forms: posted, complete } = await crawl((app) => cookies[app]);
     expect(fetched).toBeGreaterThan(30);
+    expect(posted).toBeGreaterThan(10);
     expect(complete).toBe(true);
     expect(broken).toEqual([]);
   }, 120_000);
