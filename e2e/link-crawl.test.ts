@@ -127,6 +127,10 @@ describe('links', () => {
 
   it('the same for a signed-in admin, admin pages included', async () => {
     const cookies = {} as Record<AppName, string>;
+    // With a fediverse handle, so the social hub shows its member pages too.
+    const { userId } = await signInAs(cluster.apps.federation!, ADMIN, 'Crawl Admin');
+    const chosen = await cluster.apps.federation!.services.federation.chooseUsername(userId, 'crawler');
+    expect(chosen.ok).toBe(true);
     for (const name of APP_NAMES) {
       const { cookies: c } = await signInAs(cluster.apps[name]!, ADMIN, 'Crawl Admin');
       cookies[name] = [...Object.entries(c).map(([k, v]) => `${k}=${v}`), `${name}_sso_checked=1`].join('; ');

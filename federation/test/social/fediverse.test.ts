@@ -455,6 +455,10 @@ describe('moderation', () => {
     await drain();
     const robPost = (await federation.app.services.federation.accountTimeline(maya.userId, rob.id, {}))
       .items[0];
+    // The report page shows the post and posts its form back to the same place.
+    const reportPage = await page(`/social/notes/${robPost?.id}/report`);
+    expect(reportPage.body).toContain(`action="/social/notes/${robPost?.id}/report"`);
+    expect(reportPage.body).toContain(`href="/social/notes/${robPost?.id}"`);
     const report = await postForm(
       federation.app,
       `/social/notes/${robPost?.id}/report`,

@@ -146,7 +146,7 @@ const noteRoutes: RoutePlugin = async (app) => {
     const id = IdParams.safeParse(request.params);
     const status = id.success ? await federation.getStatus(request.user?.id ?? null, id.data.id) : null;
     if (!status) throw new AppError('RESOURCE_NOT_FOUND', 'This post is not here, or not for you');
-    return { title: 'Report a post', status, ...(await hubNav(app, request, 'thread')) };
+    return { title: 'Report a post', note: status, ...(await hubNav(app, request, 'thread')) };
   };
 
   app.get(
