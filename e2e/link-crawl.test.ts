@@ -5,6 +5,7 @@
  * reaches answers 404 or 5xx, and that every form it finds posts to a route that exists.
  * Sign-out links and links leaving the six apps are not followed.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../dev/src/cluster.ts';
 import { APP_NAMES, type AppName } from '../shared/src/config/app-names.ts';
@@ -131,6 +132,44 @@ describe('links', () => {
     const { userId } = await signInAs(cluster.apps.federation!, ADMIN, 'Crawl Admin');
     const chosen = await cluster.apps.federation!.services.federation.chooseUsername(userId, 'crawler');
     expect(chosen.ok).toBe(true);
+    // Something in each of the member's places: a cart line, an order, a booking.
+    const handle = cluster.database.handle;
+    const [product] = await handle.query<{ sku: string }>(
+      'SELECT sku FROM products WHERE is_active AND (stock_quantity IS NULL OR stock_quantity > 2) ORDER BY id LIMIT 1',
+    );
+    const cart = cluster.apps.cart!.services.cart;
+    expect((await cart.addItem({ userId }, { sku: product!.sku, quantity: 1 })).ok).toBe(true);
+    const ordered = await cart.checkout(
+      { userId },
+      {
+        email: ADMIN,
+        name: 'Crawl Admin',
+        fulfilment: 'delivery',
+        collectionPoint: null,
+        address: { line1: '1 Garden Row', city: 'Bristol', postcode: 'BS1 1AA', country: 'GB' },
+        notes: null,
+        deliveryPence: 0,
+        userId,
+      },
+    );
+    expect(ordered.ok).toBe(true);
+    expect((await cart.addItem({ userId }, { sku: product!.sku, quantity: 1 })).ok).toBe(true);
+    const entries = await handle.query<{ id: number }>(
+      'SELECT id FROM calendar_entries WHERE starts_at > now() ORDER BY starts_at',
+    );
+    let booked = false;
+    for (const entry of entries) {
+      const result = await cluster.apps.events!.services.calendar.bookSeats({
+        entryId: entry.id,
+        userId,
+        seats: 1,
+      });
+      if (result.ok) {
+        booked = true;
+        break;
+      }
+    }
+    expect(booked).toBe(true);
     for (const name of APP_NAMES) {
       const { cookies: c } = await signInAs(cluster.apps[name]!, ADMIN, 'Crawl Admin');
       cookies[name] = [...Object.entries(c).map(([k, v]) => `${k}=${v}`), `${name}_sso_checked=1`].join('; ');
