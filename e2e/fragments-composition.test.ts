@@ -93,7 +93,8 @@ describe('fragment composition across the apps', () => {
   it('composes nav, account-nav and cart-mini into the header and the events widget into the post', async () => {
     const page = await view(postPath);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('<a href="/our-story/">Our story</a>'); // nav, from blog
+    // nav, from blog: its site-relative links point at the blog whichever app shows it
+    expect(page.text).toContain(`<a href="${config.apps.blog.publicUrl}/our-story/">Our story</a>`);
     expect(page.text).toContain('account-sign-in'); // account-nav, from account
     expect(cartSlot(page.text)).toContain('class="cart-mini"'); // cart-mini, from cart
     expect(page.text).toContain('Harvest supper evening'); // container-widget, from events
