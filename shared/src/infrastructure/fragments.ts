@@ -55,7 +55,7 @@ export function fragmentCacheKey(
   if (by !== 'none') {
     if (subject.userId) who = `u${subject.userId}`;
     // Cart keys are bearer secrets; keep only a digest of them in key names.
-    else if (by === 'user-or-cart' && subject.cartKey) who = `c${sha256(subject.cartKey).slice(0, 32)}`;
+    else if (by === 'user-or-cart' && subject.cartKey) who = `c${cartDigest(subject.cartKey)}`;
     else who = 'anon';
   }
   return `frag:${name}:${query}:${who}`;
@@ -477,9 +477,17 @@ function canonicalQuery(params: FragmentParams): string {
   ).toString();
 }
 
-function sha256(value: string): string {
-  // One-shot hash: this runs on every page view for the cart slot's key.
-  return hash('sha256', value, 'hex');
+/** Digests of the carts seen lately: a visitor's cart key is hashed on each page view. */
+const cartDigests = new Map<string, string>();
+
+function cartDigest(cartKey: string): string {
+  let digest = cartDigests.get(cartKey);
+  if (digest === undefined) {
+    digest = hash('sha256', cartKey, 'hex').slice(0, 32);
+    if (cartDigests.size >= 1_000) cartDigests.clear();
+    cartDigests.set(cartKey, digest);
+  }
+  return digest;
 }
 
 function escapeHtml(s: string): string {
