@@ -2,12 +2,17 @@ import { createPrivateKey } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig, AppName } from '@rose-ash/shared/config/index.ts';
 import type { Database } from '@rose-ash/shared/db/client.ts';
+import { lazyRequire } from '@rose-ash/shared/infrastructure/lazy.ts';
 import { findUserById } from '@rose-ash/shared/services/federation/user-service.ts';
 import type { FastifyBaseLogger } from 'fastify';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import type * as Jose from 'jose';
+import type { JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { createOidcAdapter } from './oidc-adapter.ts';
+
+/** JOSE loads with the provider (the first sign-in request), like oidc-provider itself. */
+const jose = lazyRequire<typeof Jose>('jose', import.meta.url);
 
 /** The scopes every first-party client gets without a consent screen. */
 export const FIRST_PARTY_SCOPE = 'openid email profile';
@@ -51,7 +56,7 @@ export function clientsFromConfig(config: AppConfig): ClientMetadata[] {
 /** The configured PEM signing key as a private JWK with a thumbprint `kid`. */
 export async function signingJwk(pem: string): Promise<JWK> {
   const jwk = createPrivateKey(pem).export({ format: 'jwk' }) as JWK;
-  const kid = await calculateJwkThumbprint({
+  const kid = await jose().calculateJwkThumbprint({
     kty: jwk.kty as string,
     n: jwk.n as string,
     e: jwk.e as string,

@@ -1,12 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
-import * as oidc from 'openid-client';
+import type * as Jose from 'jose';
+import type { JWTPayload } from 'jose';
+import type * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { AppName } from '../config/index.ts';
 import type { ZodTypeProvider } from './contracts.ts';
 import { AppError } from './errors.ts';
+import { lazyRequire } from './lazy.ts';
 import { endSession, startSession } from './sessions.ts';
+
+/** The OpenID client and JOSE libraries load with the first sign-in, callback or logout. */
+const oidcLib = lazyRequire<typeof oidc>('openid-client');
+const jose = lazyRequire<typeof Jose>('jose');
 
 /** Seconds a started sign-in (PKCE verifier, state, nonce) stays valid. */
 const PENDING_TTL_SECONDS = 600;
@@ -59,7 +65,7 @@ export function safeReturnTo(value: unknown): string {
  */
 class ProviderClient {
   private configuration: Promise<oidc.Configuration> | null = null;
-  private jwks: ReturnType<typeof createRemoteJWKSet> | null = null;
+  private jwks: ReturnType<typeof Jose.createRemoteJWKSet> | null = null;
 
   private readonly app: FastifyInstance;
 
@@ -110,18 +116,20 @@ class ProviderClient {
       userinfo_endpoint: internal(metadata.userinfo_endpoint),
     };
     const secret = this.app.config.secrets.oidcClientSecrets[this.clientId];
-    const configuration = new oidc.Configuration(
+    const configuration = new (oidcLib().Configuration)(
       serverMetadata,
       this.clientId,
       undefined,
-      oidc.ClientSecretBasic(secret),
+      oidcLib().ClientSecretBasic(secret),
     );
-    if (!this.app.config.isProduction) oidc.allowInsecureRequests(configuration);
+    if (!this.app.config.isProduction) oidcLib().allowInsecureRequests(configuration);
     return configuration;
   }
 
-  keySet(): ReturnType<typeof createRemoteJWKSet> {
-    this.jwks ??= createRemoteJWKSet(new URL(`${this.internalIssuer}/jwks`), { timeoutDuration: 5_000 });
+  keySet(): ReturnType<typeof Jose.createRemoteJWKSet> {
+    this.jwks ??= jose().createRemoteJWKSet(new URL(`${this.internalIssuer}/jwks`), {
+      timeoutDuration: 5_000,
+    });
     return this.jwks;
   }
 }
@@ -223,9 +231,9 @@ export const oauthClientPlugin = fp(
         if (silent) return reply.redirect(returnTo, 302);
         throw new AppError('AUTH_SIGN_IN_UNAVAILABLE', undefined, { retryAfter: 30 });
       }
-      const codeVerifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      const nonce = oidc.randomNonce();
+      const codeVerifier = oidcLib().randomPKCECodeVerifier();
+      const state = oidcLib().randomState();
+      const nonce = oidcLib().randomNonce();
       const pending: PendingSignIn = { codeVerifier, nonce, returnTo, silent };
       try {
         await app.cache.set(pendingKey(state), JSON.stringify(pending), PENDING_TTL_SECONDS);
@@ -240,10 +248,10 @@ export const oauthClientPlugin = fp(
         signed: true,
         maxAge: PENDING_TTL_SECONDS,
       });
-      const url = oidc.buildAuthorizationUrl(configuration, {
+      const url = oidcLib().buildAuthorizationUrl(configuration, {
         redirect_uri: redirectUri,
         scope: SCOPE,
-        code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge: await oidcLib().calculatePKCECodeChallenge(codeVerifier),
         code_challenge_method: 'S256',
         state,
         nonce,
@@ -277,7 +285,7 @@ export const oauthClientPlugin = fp(
 
       let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
       try {
-        tokens = await oidc.authorizationCodeGrant(
+        tokens = await oidcLib().authorizationCodeGrant(
           await provider.config(),
           new URL(request.url, publicUrl),
           {
@@ -326,7 +334,7 @@ export const oauthClientPlugin = fp(
         markChecked(reply);
         if (!ended?.idToken) return reply.redirect('/', 303);
         try {
-          const url = oidc.buildEndSessionUrl(await provider.config(), {
+          const url = oidcLib().buildEndSessionUrl(await provider.config(), {
             id_token_hint: ended.idToken,
             post_logout_redirect_uri: `${publicUrl}/`,
           });
@@ -377,7 +385,7 @@ async function verifyLogoutToken(
 ): Promise<LogoutTokenResult> {
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, provider.keySet(), {
+    ({ payload } = await jose().jwtVerify(token, provider.keySet(), {
       issuer: provider.issuer,
       audience: provider.clientId,
       algorithms: ['RS256'],

@@ -1,5 +1,9 @@
-import { SignJWT } from 'jose';
+import type * as Jose from 'jose';
 import { z } from 'zod';
+import { lazyRequire } from '../../infrastructure/lazy.ts';
+
+/** JOSE loads with the first call to Ghost. */
+const jose = lazyRequire<typeof Jose>('jose');
 
 /**
  * Ghost Admin API client (Ghost 5.x): short-lived HS256 JWTs from the `<id>:<hex secret>`
@@ -207,7 +211,7 @@ export function createGhostClient(options: GhostClientOptions): GhostClient {
 
   async function token(): Promise<string> {
     // Ghost rejects tokens older than 5 minutes (checked from iat), so mint one per request.
-    return new SignJWT({})
+    return new (jose().SignJWT)({})
       .setProtectedHeader({ alg: 'HS256', kid: keyId, typ: 'JWT' })
       .setIssuedAt()
       .setExpirationTime('5m')
