@@ -5,32 +5,15 @@
  * (`releaseTickets` then `issueTickets`, in the payment's transaction).
  */
 import { and, eq, gte, sql } from 'drizzle-orm';
-import type { HeldLine, ReserveResult, StockLine } from '../../contracts/dtos.ts';
 import type { CalendarService } from '../../contracts/protocols.ts';
-import type { DatabaseHandle, DatabaseLike } from '../../db/client.ts';
+import type { DatabaseHandle } from '../../db/client.ts';
 import { calendarEntries, ticketTypes } from '../../db/schema/index.ts';
+import { holdAll, releaseAll } from '../holding.ts';
 
 export interface TicketReservationDeps {
   db: DatabaseHandle;
   /** Injected in tests; defaults to the wall clock. */
   now?: () => Date;
-}
-
-/** Thrown inside the savepoint so places already taken by this call are given back. */
-class Refused extends Error {
-  readonly refusal: Extract<ReserveResult, { ok: false }>;
-
-  constructor(refusal: Extract<ReserveResult, { ok: false }>) {
-    super(`cannot hold ticket type ${refusal.id}: ${refusal.reason}`);
-    this.refusal = refusal;
-  }
-}
-
-/** Same ids summed, in id order (a fixed lock order: concurrent checkouts never deadlock). */
-function normaliseLines(items: readonly StockLine[]): StockLine[] {
-  const byId = new Map<number, number>();
-  for (const item of items) byId.set(item.id, (byId.get(item.id) ?? 0) + item.quantity);
-  return [...byId.entries()].sort(([a], [b]) => a - b).map(([id, quantity]) => ({ id, quantity }));
 }
 
 /** The name a ticket line carries into carts and orders: "Sourdough workshop — Standard". */
@@ -44,81 +27,63 @@ export function createTicketReservations({
   now = () => new Date(),
 }: TicketReservationDeps): Pick<CalendarService, 'reserveTickets' | 'releaseTickets'> {
   return {
-    async reserveTickets(items, tx) {
-      const lines = normaliseLines(items);
-      if (lines.length === 0) return { ok: true, lines: [] };
-      try {
-        return await (tx ?? db.db).transaction(async (t) => {
-          const held: HeldLine[] = [];
-          for (const line of lines) {
-            const [row] = await t
-              .update(ticketTypes)
-              .set({ reserved: sql`${ticketTypes.reserved} + ${line.quantity}` })
-              .from(calendarEntries)
-              .where(
-                and(
-                  eq(ticketTypes.id, line.id),
-                  eq(calendarEntries.id, ticketTypes.entryId),
-                  // Only entries still to come (or running) and not cancelled sell places.
-                  eq(calendarEntries.status, 'scheduled'),
-                  gte(sql`coalesce(${calendarEntries.endsAt}, ${calendarEntries.startsAt})`, now()),
-                  sql`${ticketTypes.sold} + ${ticketTypes.reserved} + ${line.quantity} <= ${ticketTypes.quantity}`,
-                ),
-              )
-              .returning({
-                id: ticketTypes.id,
-                typeName: ticketTypes.name,
-                entryTitle: calendarEntries.title,
-                unitPricePence: ticketTypes.pricePence,
-                currency: ticketTypes.currency,
-              });
-            if (!row) {
-              const [type] = await t
-                .select({
-                  typeName: ticketTypes.name,
-                  entryTitle: calendarEntries.title,
-                  left: sql<number>`${ticketTypes.quantity} - ${ticketTypes.sold} - ${ticketTypes.reserved}`,
-                  open: sql<boolean>`${calendarEntries.status} = 'scheduled' and coalesce(${calendarEntries.endsAt}, ${calendarEntries.startsAt}) >= ${now()}`,
-                })
-                .from(ticketTypes)
-                .innerJoin(calendarEntries, eq(calendarEntries.id, ticketTypes.entryId))
-                .where(eq(ticketTypes.id, line.id));
-              throw new Refused({
-                ok: false,
-                id: line.id,
-                name: type ? ticketLineName(type.entryTitle, type.typeName) : 'A ticket',
-                reason: type?.open ? 'sold-out' : 'inactive',
-                available: type?.open ? Math.max(0, Number(type.left)) : 0,
-              });
-            }
-            held.push({
-              id: row.id,
-              name: ticketLineName(row.entryTitle, row.typeName),
-              sku: null,
-              unitPricePence: row.unitPricePence,
-              currency: row.currency,
-            });
-          }
-          return { ok: true as const, lines: held };
-        });
-      } catch (err) {
-        if (err instanceof Refused) return err.refusal;
-        throw err;
-      }
-    },
-
-    async releaseTickets(items, tx) {
-      const lines = normaliseLines(items);
-      if (lines.length === 0) return;
-      const run = async (t: DatabaseLike) => {
-        for (const line of lines) {
-          await t
-            .update(ticketTypes)
-            .set({ reserved: sql`greatest(${ticketTypes.reserved} - ${line.quantity}, 0)` })
-            .where(eq(ticketTypes.id, line.id));
+    reserveTickets: (items, tx) =>
+      holdAll(db, tx, items, async (t, line) => {
+        const [row] = await t
+          .update(ticketTypes)
+          .set({ reserved: sql`${ticketTypes.reserved} + ${line.quantity}` })
+          .from(calendarEntries)
+          .where(
+            and(
+              eq(ticketTypes.id, line.id),
+              eq(calendarEntries.id, ticketTypes.entryId),
+              // Only entries still to come (or running) and not cancelled sell places.
+              eq(calendarEntries.status, 'scheduled'),
+              gte(sql`coalesce(${calendarEntries.endsAt}, ${calendarEntries.startsAt})`, now()),
+              sql`${ticketTypes.sold} + ${ticketTypes.reserved} + ${line.quantity} <= ${ticketTypes.quantity}`,
+            ),
+          )
+          .returning({
+            id: ticketTypes.id,
+            typeName: ticketTypes.name,
+            entryTitle: calendarEntries.title,
+            unitPricePence: ticketTypes.pricePence,
+            currency: ticketTypes.currency,
+          });
+        if (row) {
+          return {
+            id: row.id,
+            name: ticketLineName(row.entryTitle, row.typeName),
+            sku: null,
+            unitPricePence: row.unitPricePence,
+            currency: row.currency,
+          };
         }
-      };
-      await (tx ? run(tx) : db.db.transaction(run));
-    },
+        const [type] = await t
+          .select({
+            typeName: ticketTypes.name,
+            entryTitle: calendarEntries.title,
+            left: sql<number>`${ticketTypes.quantity} - ${ticketTypes.sold} - ${ticketTypes.reserved}`,
+            open: sql<boolean>`${calendarEntries.status} = 'scheduled' and coalesce(${calendarEntries.endsAt}, ${calendarEntries.startsAt}) >= ${now()}`,
+          })
+          .from(ticketTypes)
+          .innerJoin(calendarEntries, eq(calendarEntries.id, ticketTypes.entryId))
+          .where(eq(ticketTypes.id, line.id));
+        return {
+          ok: false,
+          id: line.id,
+          name: type ? ticketLineName(type.entryTitle, type.typeName) : 'A ticket',
+          reason: type?.open ? 'sold-out' : 'inactive',
+          available: type?.open ? Math.max(0, Number(type.left)) : 0,
+        };
+      }),
+
+    releaseTickets: (items, tx) =>
+      releaseAll(db, tx, items, async (t, line) => {
+        await t
+          .update(ticketTypes)
+          .set({ reserved: sql`greatest(${ticketTypes.reserved} - ${line.quantity}, 0)` })
+          .where(eq(ticketTypes.id, line.id));
+      }),
   };
 }
