@@ -4,6 +4,7 @@
  * and the goodbye are best effort: a failure is logged, the change itself stands.
  */
 
+import { escapeHtml } from '@rose-ash/shared/infrastructure/html-text.ts';
 import { createMailer, type Mailer, type MailMessage } from '@rose-ash/shared/infrastructure/mail.ts';
 import { CONFIRMATION_TTL_MINUTES } from '@rose-ash/shared/services/account/confirmations.ts';
 import type { FastifyInstance } from 'fastify';
@@ -25,17 +26,13 @@ export const accountMail = fp(
   { name: 'account-mail', fastify: '5.x' },
 );
 
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-
 /** A mail from paragraphs: the text part as written, the HTML part escaped, links made links. */
 function compose(to: string, subject: string, paragraphs: string[]): MailMessage {
   const html = paragraphs
     .map((p) =>
-      /^https?:\/\/\S+$/.test(p) ? `<p><a href="${esc(p)}">${esc(p)}</a></p>` : `<p>${esc(p)}</p>`,
+      /^https?:\/\/\S+$/.test(p)
+        ? `<p><a href="${escapeHtml(p)}">${escapeHtml(p)}</a></p>`
+        : `<p>${escapeHtml(p)}</p>`,
     )
     .join('');
   return { to, subject, text: `${paragraphs.join('\n\n')}\n`, html };

@@ -5,6 +5,7 @@
  */
 import type { AppConfig } from '@rose-ash/shared/config/index.ts';
 import type { CalendarDto, CalendarEntryDto } from '@rose-ash/shared/contracts/dtos.ts';
+import { htmlToText } from '@rose-ash/shared/infrastructure/html-text.ts';
 import { entryUrl } from '@rose-ash/shared/services/calendar/entry-activities.ts';
 import { buildIcs, type IcsEvent } from '@rose-ash/shared/services/calendar/ical.ts';
 
@@ -16,22 +17,6 @@ export function entryUid(config: AppConfig, entryId: number): string {
 /** `webcal://` form of an http(s) feed URL, for "subscribe" links. */
 export function webcalUrl(httpUrl: string): string {
   return httpUrl.replace(/^https?:\/\//, 'webcal://');
-}
-
-function plainText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|li|h\d|blockquote)>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)))
-    .replace(/&amp;/g, '&')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
 }
 
 function address(entry: CalendarEntryDto): string | undefined {
@@ -48,7 +33,7 @@ function eventOf(config: AppConfig, entry: CalendarEntryDto): IcsEvent {
       ? `CANCELLED${entry.cancellationNote ? `: ${entry.cancellationNote}` : ''}`
       : null,
     entry.summary,
-    entry.description ? plainText(entry.description) : null,
+    entry.description ? htmlToText(entry.description) : null,
     url,
   ]
     .filter(Boolean)

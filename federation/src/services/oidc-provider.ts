@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig, AppName } from '@rose-ash/shared/config/index.ts';
 import type { Database } from '@rose-ash/shared/db/client.ts';
+import { escapeHtml } from '@rose-ash/shared/infrastructure/html-text.ts';
 import { lazyRequire } from '@rose-ash/shared/infrastructure/lazy.ts';
 import { findUserById } from '@rose-ash/shared/services/federation/user-service.ts';
 import type { FastifyBaseLogger } from 'fastify';
@@ -83,14 +84,8 @@ export function providerFetch(config: AppConfig): NonNullable<Configuration['fet
   };
 }
 
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-
 function page(title: string, body: string, script?: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><link rel="stylesheet" href="/static/css/site.css"></head><body><main id="main" class="container"><section class="auth-page">${body}</section></main>${script ? `<script src="${script}"></script>` : ''}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/static/css/site.css"></head><body><main id="main" class="container"><section class="auth-page">${body}</section></main>${script ? `<script src="${script}"></script>` : ''}</body></html>`;
 }
 
 /**
@@ -151,7 +146,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
           ctx.type = 'html';
           ctx.body = page(
             'Signed out',
-            `<h1>You are signed out</h1><p><a class="button" href="${esc(config.apps.blog.publicUrl)}/">Back to ${esc(config.site.name)}</a></p>`,
+            `<h1>You are signed out</h1><p><a class="button" href="${escapeHtml(config.apps.blog.publicUrl)}/">Back to ${escapeHtml(config.site.name)}</a></p>`,
           );
         },
       },
@@ -203,7 +198,7 @@ export async function createOidcProvider(deps: OidcProviderDeps): Promise<Provid
       ctx.type = 'html';
       ctx.body = page(
         'Sign-in problem',
-        `<h1>Sign-in could not continue</h1><p>${esc(String(out['error_description'] ?? out['error'] ?? 'error'))}</p><p><a class="button" href="${esc(config.apps.blog.publicUrl)}/">Back to ${esc(config.site.name)}</a></p>`,
+        `<h1>Sign-in could not continue</h1><p>${escapeHtml(String(out['error_description'] ?? out['error'] ?? 'error'))}</p><p><a class="button" href="${escapeHtml(config.apps.blog.publicUrl)}/">Back to ${escapeHtml(config.site.name)}</a></p>`,
       );
     },
     fetch: providerFetch(config),

@@ -19,6 +19,7 @@ import type { DatabaseHandle } from '../db/client.ts';
 import type { ServiceRegistry } from '../services/registry.ts';
 import { defaultServices } from '../services/wiring.ts';
 import { type Cache, RedisCache } from './cache.ts';
+import { escapeHtml } from './html-text.ts';
 import './auth-types.ts';
 import { z } from 'zod';
 import { activityPubRoutes } from './activitypub/plugin.ts';
@@ -475,11 +476,4 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 }

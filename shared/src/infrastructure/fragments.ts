@@ -5,6 +5,7 @@
  * ones keyed by member or cart), keeps a longer-lived stale copy to serve when the owner is
  * down or slow, and logs hits, misses and timeouts.
  */
+
 import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -23,6 +24,7 @@ import type { SessionUser } from './auth-types.ts';
 import { type Cache, CacheUnavailableError } from './cache.ts';
 import type { ZodTypeProvider } from './contracts.ts';
 import { AppError } from './errors.ts';
+import { escapeHtml } from './html-text.ts';
 import { purgePageCache } from './page-tags.ts';
 
 /** How long the stale copy outlives the fresh one: long enough to ride out an app restart or outage. */
@@ -488,11 +490,4 @@ function cartDigest(cartKey: string): string {
     cartDigests.set(cartKey, digest);
   }
   return digest;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 }

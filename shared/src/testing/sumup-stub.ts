@@ -7,9 +7,11 @@
  *
  * Used by the tests and by `pnpm dev` when SUMUP_API_KEY is not set.
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { escapeHtml } from '../infrastructure/html-text.ts';
 
 export type StubCheckoutStatus = 'PENDING' | 'PAID' | 'FAILED' | 'EXPIRED';
 
@@ -98,13 +100,6 @@ function readBody(req: IncomingMessage): Promise<string> {
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 }
 
 export async function startSumUpStub(options: SumUpStubOptions = {}): Promise<SumUpStub> {

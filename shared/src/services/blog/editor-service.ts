@@ -11,10 +11,9 @@ import {
   postsTags,
   tags,
 } from '../../db/schema/index.ts';
+import { htmlToText } from '../../infrastructure/html-text.ts';
 import { temporal } from '../../infrastructure/temporal.ts';
-import { fullHtml, htmlToText, publicPlaintext, sanitizePostHtml } from './ghost-html.ts';
-
-export { htmlToText };
+import { fullHtml, publicPlaintext, sanitizePostHtml } from './ghost-html.ts';
 
 export type PostInput = PostInputDto;
 export type EditorAction = EditorActionDto;

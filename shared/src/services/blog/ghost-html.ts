@@ -1,4 +1,5 @@
 import type sanitizeHtml from 'sanitize-html';
+import { htmlToText } from '../../infrastructure/html-text.ts';
 import { lazyRequire } from '../../infrastructure/lazy.ts';
 
 const sanitizer = lazyRequire<typeof sanitizeHtml>('sanitize-html');
@@ -154,21 +155,6 @@ export function sanitizeCaptionHtml(html: string | null | undefined): string | n
     transformTags: options.transformTags as NonNullable<sanitizeHtml.IOptions['transformTags']>,
   };
   return sanitize(html, captionOptions) || null;
-}
-
-/** Plain text of sanitised HTML, for search, excerpts and reading time. */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<(br|\/p|\/h\d|\/li|\/blockquote|\/pre|\/figure)\s*\/?>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 
 import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { DatabaseLike } from '../../db/client.ts';
 import { type MagicLink, magicLinks } from '../../db/schema/users.ts';
+import { escapeHtml } from '../../infrastructure/html-text.ts';
 
 /** A stored sign-in link (what the sign-in routes read back). */
 export type MagicLinkRow = MagicLink;
@@ -71,8 +72,6 @@ export function magicLinkMail(options: {
   code: string;
 }): MailMessage {
   const { to, siteName, link, code } = options;
-  const esc = (s: string) =>
-    s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
   return {
     to,
     subject: `Your ${siteName} sign-in link`,
@@ -81,8 +80,8 @@ export function magicLinkMail(options: {
       `${link}\n\nOr type this code in the page that sent it: ${code}\n\n` +
       `If you did not ask to sign in, ignore this mail.\n`,
     html:
-      `<p>Sign in to ${esc(siteName)} by opening this link (it works once, for ${MAGIC_LINK_TTL_MINUTES} minutes):</p>` +
-      `<p><a href="${esc(link)}">${esc(link)}</a></p>` +
+      `<p>Sign in to ${escapeHtml(siteName)} by opening this link (it works once, for ${MAGIC_LINK_TTL_MINUTES} minutes):</p>` +
+      `<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>` +
       `<p>Or type this code in the page that sent it: <strong>${code}</strong></p>` +
       `<p>If you did not ask to sign in, ignore this mail.</p>`,
   };

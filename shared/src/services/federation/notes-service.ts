@@ -4,6 +4,7 @@
  * delete (`Delete` with a `Tombstone`). The note and its activity are written in one
  * transaction; the EventProcessor delivers. Mentions are resolved before it (network).
  */
+
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { AppConfig } from '../../config/index.ts';
@@ -15,6 +16,7 @@ import { sanitizeRemoteHtml } from '../../infrastructure/activitypub/sanitize.ts
 import { requestSigner } from '../../infrastructure/activitypub/signatures.ts';
 import { AS_CONTEXT, AS_PUBLIC, actorUri, appHost } from '../../infrastructure/activitypub/uris.ts';
 import { parseAcct, webfinger } from '../../infrastructure/activitypub/webfinger-client.ts';
+import { htmlToText } from '../../infrastructure/html-text.ts';
 import { memberProfilePath } from './account-refs.ts';
 import { ensureLocalActorId, findRemoteActorByHandle, isBlocked, resolveRemoteActor } from './actor-store.ts';
 import { notifyMember } from './notification-service.ts';
@@ -302,23 +304,9 @@ export async function noteForEdit(db: DatabaseLike, viewer: Author, objectId: nu
   const raw = own.row.raw as { source?: string };
   return {
     id: own.row.id,
-    source: raw.source ?? htmlToText(own.row.content ?? ''),
+    source: raw.source ?? htmlToText(own.row.content ?? '', { paragraphBreak: '\n\n' }),
     contentWarning: own.row.summary,
   };
-}
-
-/** Best-effort plain text of our own note HTML (p, br, links), for editing. */
-function htmlToText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/g, '\n')
-    .replace(/<\/p>\s*<p>/g, '\n\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .trim();
 }
 
 /**

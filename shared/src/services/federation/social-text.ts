@@ -3,8 +3,10 @@
  * into the small HTML Mastodon accepts (p, br, a, span) with links, `@user@host` mentions and
  * `#hashtags`. Everything a member typed is escaped; only the markup built here is HTML.
  */
+
 import { APP_NAMES } from '../../config/app-names.ts';
 import { sanitizeRemoteHtml } from '../../infrastructure/activitypub/sanitize.ts';
+import { escapeHtml } from '../../infrastructure/html-text.ts';
 
 /** 1–30 of a-z, 0-9 and `_` (stored lower-case: handles are case-insensitive on the fediverse). */
 export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
@@ -74,13 +76,6 @@ export function checkUsername(wanted: string): UsernameCheck {
   if (!USERNAME_PATTERN.test(username)) return { ok: false, reason: 'invalid' };
   if (RESERVED_USERNAMES.has(username)) return { ok: false, reason: 'reserved' };
   return { ok: true, username };
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 }
 
 /** A mention as typed: `@user` (a member here) or `@user@host`. */

@@ -3,10 +3,12 @@
  * Service actor: the products as a linked list with price per unit, their images as
  * attachments (Mastodon shows four), public audience. Price changes are not news.
  */
+
 import type { AppConfig } from '../../config/index.ts';
 import type { FederationService } from '../../contracts/protocols.ts';
 import type { DatabaseLike } from '../../db/client.ts';
 import { AS_PUBLIC } from '../../infrastructure/activitypub/uris.ts';
+import { escapeHtml } from '../../infrastructure/html-text.ts';
 import { formatMoney } from '../../infrastructure/templates.ts';
 
 /** Products listed in the Note's text; the rest are counted. */
@@ -98,12 +100,5 @@ function mediaTypeOf(url: string): string {
     { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp' }[
       ext ?? ''
     ] ?? 'image/jpeg'
-  );
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 }
