@@ -6,7 +6,9 @@
  * timeouts, 408, 429, 5xx) are retried with exponential back-off; bodies are size-capped; and
  * nothing robots.txt disallows for our user agent is ever fetched.
  */
+
 import { lazyRequire } from '@rose-ash/shared/infrastructure/lazy.ts';
+import { readCapped } from '@rose-ash/shared/infrastructure/read-capped.ts';
 
 /** What we use of robots-parser (its types declare an ES default export; it is a CommonJS function). */
 interface RobotsRules {
@@ -160,7 +162,7 @@ export function createPoliteClient(options: PoliteClientOptions): PoliteClient {
       }
       let body: Buffer;
       try {
-        body = await readCapped(res, maxBytes);
+        body = await readCappedBody(res, maxBytes);
       } catch (err) {
         if (err instanceof FetchError) throw err;
         throw new RetryableError(url.href, (err as Error).message, null);
@@ -264,25 +266,11 @@ function retryAfterMs(res: Response): number | null {
 }
 
 /** The body, refusing (without reading on) anything over `maxBytes`. */
-async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
-    throw new FetchError(res.url, `larger than ${maxBytes} bytes (${declared})`);
-  }
-  if (!res.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new FetchError(res.url, `larger than ${maxBytes} bytes`);
-    }
-    chunks.push(Buffer.from(value));
-  }
-  return Buffer.concat(chunks);
+function readCappedBody(res: Response, maxBytes: number): Promise<Buffer> {
+  return readCapped(
+    res,
+    maxBytes,
+    (declared) =>
+      new FetchError(res.url, `larger than ${maxBytes} bytes${declared === null ? '' : ` (${declared})`}`),
+  );
 }

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { AppConfig } from '../../config/index.ts';
+import { readCapped } from '../read-capped.ts';
 
 /** Limits applied to every request we make to another server. */
 export interface RemoteFetchOptions {
@@ -153,26 +154,12 @@ export async function remoteFetch(
 }
 
 async function readLimited(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    throw new RemoteFetchError(`response larger than ${maxBytes} bytes`, response.status);
-  }
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new RemoteFetchError(`response larger than ${maxBytes} bytes`, response.status);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readCapped(
+    response,
+    maxBytes,
+    () => new RemoteFetchError(`response larger than ${maxBytes} bytes`, response.status),
+  );
+  return body.toString('utf8');
 }
 
 const AS_ACCEPT =
