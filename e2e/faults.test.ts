@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { type Cluster, startCluster } from '../dev/src/cluster.ts';
 import { connectDatabase } from '../shared/src/db/client.ts';
-import { RedisCache } from '../shared/src/infrastructure/cache.ts';
+import { HOT_KEY_PREFIXES, RedisCache } from '../shared/src/infrastructure/cache.ts';
 import { createTestDatabase, requirePostgres } from '../shared/src/testing/database.ts';
 import { freePort } from '../shared/src/testing/http.ts';
 import { signInAs } from '../shared/src/testing/sessions.ts';
@@ -133,7 +133,11 @@ describe('faults', () => {
     requirePostgres(context, 'the apps and this test share a database through separate pools');
     const redis = await ownRedis();
     cleanups.push(redis.stop);
-    const cache = Object.assign(new RedisCache(redis.url, 'faults:'), { dispose: async () => {} });
+    // As the apps open it (server.ts): local copies of the hot keys, which must go with Redis.
+    const cache = Object.assign(
+      new RedisCache(redis.url, 'faults:', { localCopies: { prefixes: HOT_KEY_PREFIXES } }),
+      { dispose: async () => {} },
+    );
     await cache.ready(2_000);
     cleanups.push(() => cache.close());
     const cluster: Cluster = await startCluster(['blog', 'account', 'cart', 'events'], { cache });

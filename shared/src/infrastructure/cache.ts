@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import { LocalCopies, type LocalCopiesOptions } from './cache-copies.ts';
 
 /**
  * The one cache interface: sessions, fragments, page cache and rate limits all use it.
@@ -28,11 +29,24 @@ export interface Cache {
 export interface CacheOptions {
   url?: string | undefined;
   prefix?: string;
+  /** Keep local copies of the hot keys (see cache-copies.ts); Redis only. */
+  localCopies?: LocalCopiesOptions;
 }
+
+/**
+ * The keys every page view reads, copied locally by the apps (`LocalCopies`): page-cache
+ * validators, fragments, sessions and the site chrome (the blog's footer). Small values, read
+ * on every request, written rarely.
+ */
+export const HOT_KEY_PREFIXES = ['pagev:', 'frag:', 'sess:', 'chrome:'] as const;
 
 export function createCache(options: CacheOptions): Cache {
   return options.url
-    ? new RedisCache(options.url, options.prefix ?? '')
+    ? new RedisCache(
+        options.url,
+        options.prefix ?? '',
+        options.localCopies ? { localCopies: options.localCopies } : {},
+      )
     : new MemoryCache(options.prefix ?? '');
 }
 
@@ -49,6 +63,8 @@ export interface RedisCacheOptions {
   commandTimeoutMs?: number;
   /** How often, while the circuit is open, a background PING checks whether Redis is back. */
   probeIntervalMs?: number;
+  /** Serve reads of hot keys from local copies that Redis invalidates (cache-copies.ts). */
+  localCopies?: LocalCopiesOptions;
 }
 
 /**
@@ -62,6 +78,8 @@ export interface RedisCacheOptions {
 export class RedisCache implements Cache {
   readonly kind = 'redis' as const;
   readonly client: Redis;
+  /** Local copies of hot keys, when enabled. */
+  readonly localCopies: LocalCopies | null;
   private readonly prefix: string;
   private readonly commandTimeoutMs: number;
   private readonly probeIntervalMs: number;
@@ -73,8 +91,7 @@ export class RedisCache implements Cache {
     this.prefix = prefix;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 1_000;
     this.probeIntervalMs = options.probeIntervalMs ?? 250;
-    this.client = new Redis(url, {
-      keyPrefix: prefix,
+    const connection: RedisOptions = {
       // Nothing waits for a connection: a command while disconnected fails at once.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -84,7 +101,11 @@ export class RedisCache implements Cache {
       // Reconnect quickly and keep trying: recovery within a second of Redis returning.
       retryStrategy: (times) => (this.closed ? null : Math.min(50 * times, 500)),
       lazyConnect: false,
-    });
+    };
+    this.client = new Redis(url, { ...connection, keyPrefix: prefix });
+    this.localCopies = options.localCopies
+      ? new LocalCopies(this.client, prefix, url, connection, options.localCopies)
+      : null;
     // Errors surface on each command; an unhandled 'error' event would crash the process.
     this.client.on('error', () => {});
     this.client.on('close', () => {
@@ -98,6 +119,7 @@ export class RedisCache implements Cache {
   }
 
   private trip() {
+    this.localCopies?.forgetAll();
     if (this.openSince === null) this.openSince = Date.now();
     if (this.probe || this.closed) return;
     this.probe = setInterval(() => {
@@ -154,27 +176,58 @@ export class RedisCache implements Cache {
     }
   }
 
+  /** A write of `keys`: local copies of them are dropped around it. */
+  private write<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    return this.localCopies ? this.call(() => this.localCopies!.writing(keys, fn)) : this.call(fn);
+  }
+
   async get(key: string) {
+    if (this.localCopies?.tracks(key)) return (await this.getMany([key]))[0] ?? null;
     return this.call(() => this.client.get(key));
   }
   async getMany(keys: string[]) {
-    return keys.length ? this.call(() => this.client.mget(...keys)) : [];
+    if (!keys.length) return [];
+    const copies = this.localCopies;
+    if (!copies?.active || this.openSince !== null) return this.call(() => this.client.mget(...keys));
+    // Copies first; one MGET for the rest (none at all when every key has a copy).
+    const now = Date.now();
+    const values: (string | null)[] = new Array(keys.length);
+    const missing: string[] = [];
+    const at: number[] = [];
+    keys.forEach((key, i) => {
+      const copy = copies.lookup(key, now);
+      if (copy === undefined) {
+        missing.push(key);
+        at.push(i);
+      } else values[i] = copy;
+    });
+    if (!missing.length) return values;
+    const token = copies.token();
+    const fetched = await this.call(() => this.client.mget(...missing));
+    copies.keep(token, missing, fetched, now);
+    at.forEach((i, j) => {
+      values[i] = fetched[j] ?? null;
+    });
+    return values;
   }
   async set(key: string, value: string, ttlSeconds?: number) {
-    await this.call(() =>
+    await this.write([key], () =>
       ttlSeconds && ttlSeconds > 0
         ? this.client.set(key, value, 'EX', ttlSeconds)
         : this.client.set(key, value),
     );
   }
   async setIfAbsent(key: string, value: string, ttlSeconds: number) {
-    return (await this.call(() => this.client.set(key, value, 'EX', Math.max(1, ttlSeconds), 'NX'))) === 'OK';
+    return (
+      (await this.write([key], () => this.client.set(key, value, 'EX', Math.max(1, ttlSeconds), 'NX'))) ===
+      'OK'
+    );
   }
   async del(...keys: string[]) {
-    return keys.length ? this.call(() => this.client.del(...keys)) : 0;
+    return keys.length ? this.write(keys, () => this.client.del(...keys)) : 0;
   }
   async incr(key: string, ttlSeconds?: number) {
-    return this.call(async () => {
+    return this.write([key], async () => {
       const [[, count]] = (await this.client.multi().incr(key).exec()) as [[Error | null, number]];
       if (count === 1 && ttlSeconds) await this.client.expire(key, ttlSeconds);
       return count;
@@ -185,14 +238,14 @@ export class RedisCache implements Cache {
   }
   async sadd(key: string, members: string[], ttlSeconds?: number) {
     if (!members.length) return;
-    await this.call(() => {
+    await this.write([key], () => {
       const multi = this.client.multi().sadd(key, ...members);
       if (ttlSeconds) multi.expire(key, ttlSeconds);
       return multi.exec();
     });
   }
   async srem(key: string, members: string[]) {
-    if (members.length) await this.call(() => this.client.srem(key, ...members));
+    if (members.length) await this.write([key], () => this.client.srem(key, ...members));
   }
   async smembers(key: string) {
     return this.call(() => this.client.smembers(key));
@@ -206,6 +259,7 @@ export class RedisCache implements Cache {
   }
   /** Deletes every key under this cache's prefix (test isolation). */
   async clear() {
+    this.localCopies?.forgetAll();
     let cursor = '0';
     do {
       const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 500);
@@ -213,10 +267,12 @@ export class RedisCache implements Cache {
       // SCAN returns full keys; DEL would prefix them again, so strip the prefix first.
       if (keys.length) await this.client.del(...keys.map((k) => k.slice(this.prefix.length)));
     } while (cursor !== '0');
+    this.localCopies?.forgetAll();
   }
   async close() {
     this.closed = true;
     this.reset();
+    await this.localCopies?.close();
     if (this.client.status === 'end') return;
     await this.client.quit().catch(() => this.client.disconnect());
   }

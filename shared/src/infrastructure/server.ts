@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { type AppConfig, type AppName, ConfigError, loadConfig } from '../config/index.ts';
 import { connectDatabase, type DatabaseHandle, DatabaseInUseError } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
-import { type Cache, createCache, RedisCache } from './cache.ts';
+import { type Cache, createCache, HOT_KEY_PREFIXES, RedisCache } from './cache.ts';
 import type { AppDeps } from './factory.ts';
 
 export type BuildApp = (deps: AppDeps) => Promise<FastifyInstance>;
@@ -49,7 +49,11 @@ export async function openDatabaseOrExit(
 /** Opens the database and cache the config names (embedded ones when the URLs are unset). */
 export async function openResources(config: AppConfig): Promise<{ db: DatabaseHandle; cache: Cache }> {
   const db = await openDatabaseOrExit(config);
-  const cache = createCache({ url: config.redisUrl, prefix: 'ra:' });
+  const cache = createCache({
+    url: config.redisUrl,
+    prefix: 'ra:',
+    localCopies: { prefixes: HOT_KEY_PREFIXES },
+  });
   // Start-up waits briefly for Redis; if it is away the app still starts (its circuit is open).
   if (cache instanceof RedisCache) await cache.ready(2_000);
   // Embedded databases are private to this process, so they are always migrated here.

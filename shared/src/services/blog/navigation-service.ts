@@ -45,7 +45,7 @@ export async function saveNavigation(
  * Cache key of what the blog's footer shows on every page (the secondary menu, whether there
  * are newsletters to subscribe to), so a signed-in page view does not query them each time.
  */
-export const FOOTER_CACHE_KEY = 'blog:footer';
+export const FOOTER_CACHE_KEY = 'chrome:blog:footer';
 
 /**
  * The menus or newsletters changed: the `nav` fragment every app's header shows, the blog's
