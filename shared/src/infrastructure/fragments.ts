@@ -365,9 +365,10 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
     app.decorate('fragments', client);
     if (!app.hasRequestDecorator('cartKey')) app.decorateRequest('cartKey', null);
 
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', (request, _reply, done) => {
       const fromCookie = request.cookies[CART_COOKIE];
       request.cartKey = fromCookie && isCartKey(fromCookie) ? fromCookie : null;
+      done();
     });
 
     const handlers = new Map<FragmentName, FragmentHandler>();
@@ -442,10 +443,14 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
       },
     );
 
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (typeof payload !== 'string' || filled.has(request)) return payload;
-      if (!String(reply.getHeader('content-type') ?? '').startsWith('text/html')) return payload;
-      return (await app.fillFragmentSlots(request, payload)).html;
+    // A callback hook: most payloads (a page-cache hit's bytes, JSON) pass through at once.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (typeof payload !== 'string' || filled.has(request)) return done(null, payload);
+      if (!String(reply.getHeader('content-type') ?? '').startsWith('text/html')) return done(null, payload);
+      app.fillFragmentSlots(request, payload).then(
+        (filledPage) => done(null, filledPage.html),
+        (err: Error) => done(err),
+      );
     });
   },
   { name: 'rose-ash-fragments', fastify: '5.x' },

@@ -210,11 +210,12 @@ export const oauthClientPlugin = fp(
     const markChecked = (reply: FastifyReply) =>
       reply.setCookie(checkedCookie, '1', { ...cookieBase, path: '/', maxAge: SILENT_SSO_INTERVAL_SECONDS });
 
-    app.addHook('onRequest', async (request, reply) => {
-      if (!wantsSilentSso(request, checkedCookie)) return;
+    // A callback hook (no promise per request); answering early, it does not call done.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!wantsSilentSso(request, checkedCookie)) return done();
       // Marked before the round trip, so a failing provider can never cause a loop.
       markChecked(reply);
-      return reply.redirect(
+      reply.redirect(
         `/auth/login?prompt=none&returnTo=${encodeURIComponent(safeReturnTo(request.url))}`,
         302,
       );

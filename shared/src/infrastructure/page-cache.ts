@@ -22,6 +22,8 @@ import {
 } from './fragments.ts';
 import { tagKey } from './page-tags.ts';
 
+type OnSendDone = (err: Error | null, payload?: unknown) => void;
+
 export interface PageCacheRouteOptions {
   /** Tags to purge this page by; a function when they depend on the request (a post's slug). */
   tags: readonly string[] | ((request: FastifyRequest) => readonly string[]);
@@ -129,13 +131,8 @@ export const pageCachePlugin = fp(
       return body;
     };
 
-    // preHandler, not onRequest: the SSO layer resolves request.user in its own earlier hooks.
-    const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD') return;
-      if (isPersonal(request)) {
-        reply.header(PAGE_CACHE_HEADER, 'bypass').header('cache-control', 'private, no-store');
-        return;
-      }
+    /** The answer to send for a hit, or null (a miss: the route renders the page). */
+    const lookup = async (request: FastifyRequest, reply: FastifyReply): Promise<Buffer | string | null> => {
       // This route's own onSend fills the header slots, after storing the page without them.
       deferFragmentSlots(request);
       const key = pageKey(app.appName, request);
@@ -159,34 +156,60 @@ export const pageCachePlugin = fp(
       if (page === null) {
         reply.header(PAGE_CACHE_HEADER, 'miss');
         state.set(request, { key, fragments: prefetched });
-        return;
+        return null;
       }
       reply.header(PAGE_CACHE_HEADER, 'hit').type('text/html; charset=utf-8');
-      // Waits for the response to finish; if the client went away first, hijack so that
-      // Fastify does not go on to run the route handler for a reply that was already sent.
-      await reply.send(await respond(request, reply, page, prefetched));
-      if (!reply.sent) reply.hijack();
-      return reply;
+      return respond(request, reply, page, prefetched);
     };
 
+    // preHandler, not onRequest: the SSO layer resolves request.user in its own earlier hooks.
+    // A callback hook: a hit is sent from here and `done` is never called, so the route handler
+    // does not run (no promise to adopt, no waiting for the response to finish).
+    const preHandler = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return done();
+      if (isPersonal(request)) {
+        reply.header(PAGE_CACHE_HEADER, 'bypass').header('cache-control', 'private, no-store');
+        return done();
+      }
+      lookup(request, reply).then((hit) => {
+        if (hit === null) done();
+        else reply.send(hit);
+      }, done);
+    };
+
+    /** Stores a rendered page under `key`, then fills its slots for this visitor. */
+    const storeRendered = async (
+      tags: PageCacheRouteOptions['tags'],
+      request: FastifyRequest,
+      reply: FastifyReply,
+      payload: string,
+      key: string,
+      s: PageCacheState,
+    ) => {
+      if (reply.statusCode !== 200) return (await app.fillFragmentSlots(request, payload, s.fragments)).html;
+      const validator = digest(payload);
+      // Only clean, shareable pages are stored: never error pages or ones setting a cookie.
+      const shareable = !reply.hasHeader('set-cookie');
+      const page = shareable ? remember(key, validator, payload) : { validator, ...splitSlots(payload) };
+      if (shareable) {
+        const tagList = [...(typeof tags === 'function' ? tags(request) : tags), ...(s.extraTags ?? [])];
+        await store(app.cache, key, validator, payload, tagList, ttl).catch((err: unknown) =>
+          request.log.warn({ err }, 'page cache write failed'),
+        );
+      }
+      return respond(request, reply, page, s.fragments);
+    };
+
+    /** A callback hook: a hit's bytes and pages outside the cache pass through at once. */
     const onSend =
       (tags: PageCacheRouteOptions['tags']) =>
-      async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone) => {
         const s = state.get(request);
-        if (!s?.key || typeof payload !== 'string') return payload;
-        if (reply.statusCode !== 200)
-          return (await app.fillFragmentSlots(request, payload, s.fragments)).html;
-        const validator = digest(payload);
-        // Only clean, shareable pages are stored: never error pages or ones setting a cookie.
-        const shareable = !reply.hasHeader('set-cookie');
-        const page = shareable ? remember(s.key, validator, payload) : { validator, ...splitSlots(payload) };
-        if (shareable) {
-          const tagList = [...(typeof tags === 'function' ? tags(request) : tags), ...(s.extraTags ?? [])];
-          await store(app.cache, s.key, validator, payload, tagList, ttl).catch((err: unknown) =>
-            request.log.warn({ err }, 'page cache write failed'),
-          );
-        }
-        return respond(request, reply, page, s.fragments);
+        if (!s?.key || typeof payload !== 'string') return done(null, payload);
+        storeRendered(tags, request, reply, payload, s.key, s).then(
+          (body) => done(null, body),
+          (err: Error) => done(err),
+        );
       };
 
     // Hooks go on the opted-in routes only, so every other request pays nothing for the cache.

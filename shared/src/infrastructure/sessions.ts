@@ -183,14 +183,10 @@ export const sessionsPlugin = fp(
     app.decorateRequest('session', null);
     app.decorateRequest('sessionUnavailable', false);
 
-    app.addHook('onRequest', async (request) => {
-      const raw = request.cookies[cookieName];
-      if (!raw) return;
-      const unsigned = request.unsignCookie(raw);
-      if (!unsigned.valid || !unsigned.value) return;
+    const resolve = async (request: FastifyRequest, id: string) => {
       let session: Session | null;
       try {
-        session = await store.get(unsigned.value);
+        session = await store.get(id);
       } catch (err) {
         if (!(err instanceof CacheUnavailableError)) throw err;
         // Redis is away: never a wait, never a 500 — the public view, with a notice.
@@ -210,6 +206,14 @@ export const sessionsPlugin = fp(
           .update(session.id, (data) => ({ ...data, lastSeenAt: now }))
           .catch((err: unknown) => request.log.debug({ err }, 'last-seen update skipped'));
       }
+    };
+    // A callback hook: without a session cookie (every anonymous view) it costs no promise.
+    app.addHook('onRequest', (request, _reply, done) => {
+      const raw = request.cookies[cookieName];
+      if (!raw) return done();
+      const unsigned = request.unsignCookie(raw);
+      if (!unsigned.valid || !unsigned.value) return done();
+      resolve(request, unsigned.value).then(() => done(), done);
     });
 
     app.addViewContext((request) => ({

@@ -16,18 +16,24 @@ import { postPageParts } from '../../services/post-page.ts';
  * ActivityStreams (a fediverse server resolving the URL), a post answers with its Article.
  */
 const postRoutes: RoutePlugin = async (app) => {
-  /** Runs before the page cache, so a cached HTML copy never answers a fediverse lookup. */
-  const serveArticle = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!wantsActivityJson(request.headers.accept)) return;
+  /** The post's Article, when the slug names a live post (pages are not Articles). */
+  const articleFor = async (request: FastifyRequest) => {
     const params = SlugParams.safeParse(request.params);
     const post = params.success ? await app.services.blog.getPublishedBySlug(params.data.slug) : null;
-    if (post?.type !== 'post') return; // pages are not Articles: the HTML answers
+    if (post?.type !== 'post') return null;
     const found = await app.services.blog.getArticle(post.uuid);
-    if (found.kind !== 'live') return;
-    return reply
-      .header('vary', 'Accept')
-      .type('application/activity+json; charset=utf-8')
-      .send(found.article);
+    return found.kind === 'live' ? found.article : null;
+  };
+  /**
+   * Runs before the page cache, so a cached HTML copy never answers a fediverse lookup. A
+   * callback hook: a browser's request (every page view) passes without a promise.
+   */
+  const serveArticle = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    if (!wantsActivityJson(request.headers.accept)) return done();
+    articleFor(request).then((article) => {
+      if (!article) return done();
+      reply.header('vary', 'Accept').type('application/activity+json; charset=utf-8').send(article);
+    }, done);
   };
 
   app.get(
