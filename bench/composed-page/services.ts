@@ -123,6 +123,15 @@ export async function stopService(service: Service): Promise<void> {
   if (service.child.exitCode === null) service.child.kill('SIGKILL');
 }
 
+/** CPU time (user + system, all threads) a process has used so far, in seconds, from /proc. */
+export function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and
+  // 13th, in clock ticks (100 per second on Linux).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Resident memory of a process and its children (MB), from /proc. */
 export function rssMb(pid: number): number {
   let total = 0;
