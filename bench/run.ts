@@ -71,12 +71,16 @@ out(
 out(
   `anonymous p99 ${r.composed.p99Ms} ms vs bare ${r.bare.p99Ms} ms (target ≤ 2 × bare + 1: ${r.composed.p99Ms <= 2 * r.bare.p99Ms + 1 ? 'met' : 'NOT met'})`,
 );
-out('\nservice      cold start   idle RSS   RSS after load');
+out('\nservice      cold start   RSS 5 s after start   idle RSS (30 s)   RSS after load');
 for (const s of r.services) {
   out(
-    `${s.name.padEnd(12)} ${String(s.coldStartMs).padStart(7)} ms ${String(s.idleMb).padStart(7)} MB ${String(s.loadedMb).padStart(9)} MB`,
+    `${s.name.padEnd(12)} ${String(s.coldStartMs).padStart(7)} ms ${String(s.afterStartMb).padStart(15)} MB ${String(s.idleMb).padStart(14)} MB ${String(s.loadedMb).padStart(13)} MB`,
   );
 }
+const worst = (pick: (s: (typeof r.services)[number]) => number) => Math.max(...r.services.map(pick));
+out(
+  `idle ≤ 120 MB: ${worst((s) => s.idleMb) <= 120 ? 'met' : 'NOT met'} · after the load ≤ 200 MB: ${worst((s) => s.loadedMb) <= 200 ? 'met' : 'NOT met'} · ready within 2 s: ${worst((s) => s.coldStartMs) <= 2_000 ? 'met' : 'NOT met'}`,
+);
 if (r.devRssMb !== null) out(`pnpm dev (one process, six apps): ${r.devRssMb} MB idle`);
 if (r.profile) {
   out(`\nCPU profile of the blog (${values.profile} only): ${r.profile.file}`);

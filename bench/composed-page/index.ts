@@ -66,7 +66,15 @@ export interface BenchResult {
   composed: Measured;
   signedIn: Measured;
   bare: Measured;
-  services: { name: AppName; coldStartMs: number; idleMb: number; loadedMb: number }[];
+  services: {
+    name: AppName;
+    coldStartMs: number;
+    /** RSS 5 s after the last service was ready: start-up's young generation still held. */
+    afterStartMb: number;
+    /** RSS after 30 s without a request: what an idle container holds (see IDLE_SETTLE_MS). */
+    idleMb: number;
+    loadedMb: number;
+  }[];
   devRssMb: number | null;
   bytes: number;
   /** With `profile`: the blog's CPU profile file, summarised. */
@@ -78,6 +86,14 @@ const cookieSign = (
     sign(value: string, secret: string): string;
   }
 ).sign;
+
+/**
+ * How long the services sit without a request before their idle RSS is read. Start-up grows
+ * V8's young generation to its cap (`--max-semi-space-size`); once a process has been idle for
+ * a while, V8's memory reducer collects and hands that back (~15 s after start on this
+ * machine), which is the memory an idle container keeps.
+ */
+const IDLE_SETTLE_MS = 30_000;
 
 /** autocannon in a process of its own, JSON out; `server` is the pid whose CPU time is read. */
 async function autocannon(
@@ -230,6 +246,8 @@ export async function runComposedPageBench(
       log(`started ${name.padEnd(10)} ready in ${Math.round(service.coldStartMs)} ms`);
     }
     await new Promise((r) => setTimeout(r, 5_000));
+    const afterStart = Object.fromEntries(services.map((s) => [s.name, rssMb(s.child.pid as number)]));
+    await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS - 5_000));
     const idle = Object.fromEntries(services.map((s) => [s.name, rssMb(s.child.pid as number)]));
 
     const blog = services.find((s) => s.name === 'blog') as Service;
@@ -332,6 +350,7 @@ export async function runComposedPageBench(
       services: APP_NAMES.map((name) => ({
         name,
         coldStartMs: Math.round(coldStart[name] ?? 0),
+        afterStartMb: afterStart[name] ?? 0,
         idleMb: idle[name] ?? 0,
         loadedMb: loaded[name] ?? 0,
       })),

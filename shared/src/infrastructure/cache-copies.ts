@@ -53,6 +53,8 @@ export class LocalCopies {
   private readonly main: Redis;
   private readonly keyPrefix: string;
   private readonly subscriber: Redis;
+  /** Tracked prefixes without the cache's prefix (what lookups test) and with it (for Redis). */
+  private readonly prefixes: readonly string[];
   private readonly fullPrefixes: readonly string[];
   private readonly maxAgeMs: number;
   private readonly maxChars: number;
@@ -67,6 +69,7 @@ export class LocalCopies {
   ) {
     this.main = main;
     this.keyPrefix = keyPrefix;
+    this.prefixes = [...options.prefixes];
     this.fullPrefixes = options.prefixes.map((p) => keyPrefix + p);
     this.maxAgeMs = options.maxAgeMs ?? 1_000;
     this.maxChars = options.maxChars ?? 4_000_000;
@@ -77,7 +80,7 @@ export class LocalCopies {
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer[] | Buffer | null) => {
       if (channel.toString() !== INVALIDATE_CHANNEL) return;
       // null: the database was flushed; otherwise the keys that changed.
-      if (Array.isArray(message)) for (const key of message) this.forget(key.toString());
+      if (Array.isArray(message)) for (const key of message) this.forgetFull(key.toString());
       else this.forgetAll();
     });
     this.subscriber.on('close', () => {
@@ -97,18 +100,17 @@ export class LocalCopies {
 
   /** Whether `key` (without the cache's prefix) is under a tracked prefix. */
   tracks(key: string): boolean {
-    const full = this.keyPrefix + key;
-    return this.fullPrefixes.some((p) => full.startsWith(p));
+    for (const p of this.prefixes) if (key.startsWith(p)) return true;
+    return false;
   }
 
   /** The copy of `key` (without the cache's prefix): a value, null for "absent", undefined for none. */
   lookup(key: string, now: number): string | null | undefined {
     if (!this.tracking) return undefined;
-    const full = this.keyPrefix + key;
-    const copy = this.copies.get(full);
+    const copy = this.copies.get(key);
     if (!copy) return undefined;
     if (now - copy.at > this.maxAgeMs) {
-      this.drop(full, copy);
+      this.drop(key, copy);
       return undefined;
     }
     return copy.value;
@@ -124,11 +126,10 @@ export class LocalCopies {
     keys.forEach((key, i) => {
       const value = values[i] ?? null;
       if (!this.tracks(key) || (value !== null && value.length > this.maxValueChars)) return;
-      const full = this.keyPrefix + key;
-      const old = this.copies.get(full);
-      if (old) this.drop(full, old);
-      this.copies.set(full, { value, at: readAt });
-      this.chars += full.length + (value?.length ?? 0);
+      const old = this.copies.get(key);
+      if (old) this.drop(key, old);
+      this.copies.set(key, { value, at: readAt });
+      this.chars += key.length + (value?.length ?? 0);
     });
     while (this.chars > this.maxChars) {
       const [oldest, copy] = this.copies.entries().next().value as [string, Copy];
@@ -144,7 +145,7 @@ export class LocalCopies {
     const full = keys.filter((k) => this.tracks(k)).map((k) => this.keyPrefix + k);
     if (!full.length) return write();
     const forgetEverywhere = () => {
-      for (const copies of everyCopies) for (const key of full) copies.forget(key);
+      for (const copies of everyCopies) for (const key of full) copies.forgetFull(key);
     };
     forgetEverywhere();
     try {
@@ -169,15 +170,18 @@ export class LocalCopies {
     await this.subscriber.quit().catch(() => this.subscriber.disconnect());
   }
 
-  private forget(fullKey: string) {
+  /** Redis (or another cache of this process) says `fullKey` changed. */
+  private forgetFull(fullKey: string) {
     this.epoch++;
-    const copy = this.copies.get(fullKey);
-    if (copy) this.drop(fullKey, copy);
+    if (!fullKey.startsWith(this.keyPrefix)) return;
+    const key = fullKey.slice(this.keyPrefix.length);
+    const copy = this.copies.get(key);
+    if (copy) this.drop(key, copy);
   }
 
-  private drop(fullKey: string, copy: Copy) {
-    this.copies.delete(fullKey);
-    this.chars -= fullKey.length + (copy.value?.length ?? 0);
+  private drop(key: string, copy: Copy) {
+    this.copies.delete(key);
+    this.chars -= key.length + (copy.value?.length ?? 0);
   }
 
   private stop() {

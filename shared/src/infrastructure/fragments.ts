@@ -295,18 +295,20 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The anonymous cart key: from the cart cookie, or (internal requests) the trusted header. */
     cartKey: string | null;
+    /**
+     * The header slots are filled (or will be, by the page cache): the fallback onSend skips
+     * this request. A request decoration rather than a WeakSet: it is read on every page.
+     */
+    fragmentSlotsFilled: boolean;
   }
 }
-
-/** Requests whose header slots are filled (or will be, by the page cache): the fallback onSend skips them. */
-const filled = new WeakSet<FastifyRequest>();
 
 /**
  * Tells the fragments plugin that another hook (the page cache, which must store the page
  * before the slots are filled) will call `fillFragmentSlots` for this request.
  */
 export function deferFragmentSlots(request: FastifyRequest): void {
-  filled.add(request);
+  request.fragmentSlotsFilled = true;
 }
 
 const SLOT_PREFIX = '<!--rose-ash-fragment:';
@@ -364,6 +366,7 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
       options.client ?? createFragmentClient({ config: app.config, cache: app.cache, logger: app.log });
     app.decorate('fragments', client);
     if (!app.hasRequestDecorator('cartKey')) app.decorateRequest('cartKey', null);
+    app.decorateRequest('fragmentSlotsFilled', false);
 
     app.addHook('onRequest', (request, _reply, done) => {
       const fromCookie = request.cookies[CART_COOKIE];
@@ -421,7 +424,7 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
     });
 
     const headerFragments = async (request: FastifyRequest, prefetched?: readonly (string | null)[]) => {
-      filled.add(request);
+      request.fragmentSlotsFilled = true;
       const fetched =
         (!prefetched && fetchedWithPage.get(request)) ||
         (await client.fetchMany(headerFragmentRequests(request), prefetched));
@@ -433,7 +436,7 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
     app.decorate(
       'fillFragmentSlots',
       async (request: FastifyRequest, html: string, prefetched?: readonly (string | null)[]) => {
-        filled.add(request);
+        request.fragmentSlotsFilled = true;
         if (!html.includes(SLOT_PREFIX)) return { html, fragments: [] };
         const fragments = await headerFragments(request, prefetched);
         const byName = new Map<string, string>(
@@ -445,7 +448,7 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
 
     // A callback hook: most payloads (a page-cache hit's bytes, JSON) pass through at once.
     app.addHook('onSend', (request, reply, payload, done) => {
-      if (typeof payload !== 'string' || filled.has(request)) return done(null, payload);
+      if (typeof payload !== 'string' || request.fragmentSlotsFilled) return done(null, payload);
       if (!String(reply.getHeader('content-type') ?? '').startsWith('text/html')) return done(null, payload);
       app.fillFragmentSlots(request, payload).then(
         (filledPage) => done(null, filledPage.html),

@@ -162,7 +162,7 @@ describe.skipIf(!services.redisUrl)('local copies of hot keys', () => {
 
   it('keeps no copies past its size bound, oldest dropped first', async () => {
     const small = new RedisCache(services.redisUrl!, prefix, {
-      localCopies: { prefixes: ['hot:'], maxChars: 200, maxValueChars: 50 },
+      localCopies: { prefixes: ['hot:'], maxChars: 100, maxValueChars: 50 },
     });
     cleanups.push(() => small.close());
     await activeIn(small);
