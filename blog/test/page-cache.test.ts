@@ -2,10 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CART_COOKIE, INTERNAL_HEADERS, PAGE_TAGS } from '../../shared/src/contracts/widgets.ts';
+import { RedisCache } from '../../shared/src/infrastructure/cache.ts';
 import { decodeUserHeader } from '../../shared/src/infrastructure/fragments.ts';
 import { PAGE_CACHE_HEADER, purgePageCache } from '../../shared/src/infrastructure/page-cache.ts';
 import { buildTestApp, type TestApp } from '../../shared/src/testing/app.ts';
 import { testConfig } from '../../shared/src/testing/config.ts';
+import { recordQueries, requirePostgres } from '../../shared/src/testing/database.ts';
 import { signInAs } from '../../shared/src/testing/sessions.ts';
 import { seedPost } from '../../shared/test/fragments/seed.ts';
 import { buildApp } from '../src/app.ts';
@@ -106,6 +108,50 @@ describe('page cache', () => {
     expect(anonymous.headers[PAGE_CACHE_HEADER]).toBe('hit');
     expect(anonymous.body).toContain('Members see live');
     expect(anonymous.body).toContain('<span class="who">guest</span>');
+  });
+
+  it('a signed-in view, once its fragments are cached: one database query, no other app, no Redis round trip', async (context) => {
+    requirePostgres(context, 'counts the statements sent to a PostgreSQL server');
+    const post = await seedPost(t.database.handle, { title: 'One query' });
+    const ann = await signInAs(t.app, 'one-query@example.test', 'Ann One');
+    const view = () =>
+      t.app.inject({ url: `/${post.slug}/`, headers: html, cookies: { ...visited, ...ann.cookies } });
+    // The first view fills the fragment and footer caches (this process's writes drop its own
+    // copies), the second reads them back once and keeps copies.
+    expect((await view()).statusCode).toBe(200);
+    expect((await view()).statusCode).toBe(200);
+    const cache = t.cache instanceof RedisCache ? t.cache : null;
+    const redisReads: string[] = [];
+    const spies = cache
+      ? (['get', 'mget', 'set', 'del'] as const).map((command) => {
+          const original = cache.client[command].bind(cache.client) as (...a: unknown[]) => unknown;
+          const spy = (...args: unknown[]) => {
+            redisReads.push(`${command} ${String(args[0])}`);
+            return original(...args);
+          };
+          (cache.client as unknown as Record<string, unknown>)[command] = spy;
+          return () => {
+            delete (cache.client as unknown as Record<string, unknown>)[command];
+          };
+        })
+      : [];
+    const calls = stubCalls;
+    try {
+      const { value: res, queries } = await recordQueries(view);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers[PAGE_CACHE_HEADER]).toBe('bypass');
+      expect(res.body).toContain('One query');
+      expect(res.body).toContain('<span class="who">Ann One</span>');
+      expect(queries, queries.join('\n')).toHaveLength(1);
+      expect(stubCalls, 'another app was asked for a cached fragment').toBe(calls);
+      // Session, fragments and footer come from this process's copies of the cached keys.
+      if (cache) {
+        expect(cache.localCopies?.active).toBe(true);
+        expect(redisReads).toEqual([]);
+      }
+    } finally {
+      for (const restore of spies) restore();
+    }
   });
 
   it('fills the personalised header slots per request, outside the cached body', async () => {

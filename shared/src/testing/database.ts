@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { connectDatabase, type DatabaseHandle } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
@@ -98,4 +99,25 @@ export function requirePostgres(
   const note = `needs a PostgreSQL server (TEST_DATABASE_URL): ${why}`;
   process.stderr.write(`*** SKIPPED "${context.task.name}": ${note}\n`);
   context.skip(note);
+}
+
+/**
+ * The SQL statements this process sends to a PostgreSQL server while `fn` runs (node-postgres
+ * clients; the job runner's own polling of its `pgboss` schema left out), for tests that hold
+ * a path to a number of queries.
+ */
+export async function recordQueries<T>(fn: () => Promise<T>): Promise<{ value: T; queries: string[] }> {
+  const queries: string[] = [];
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [first] = args;
+    const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
+    if (!/pgboss/i.test(text)) queries.push(text);
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    return { value: await fn(), queries };
+  } finally {
+    pg.Client.prototype.query = query;
+  }
 }
