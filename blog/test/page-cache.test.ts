@@ -50,6 +50,34 @@ afterAll(async () => {
 });
 
 const html = { accept: 'text/html' };
+
+/**
+ * Records the Redis commands the app's cache sends until `stop()`; `expectNone()` holds that
+ * there were none (with Redis; the in-process cache has no round trips to count).
+ */
+function watchRedis() {
+  const cache = t.cache instanceof RedisCache ? t.cache : null;
+  const sent: string[] = [];
+  const client = (cache?.client ?? {}) as unknown as Record<string, unknown>;
+  const commands = cache ? ['get', 'mget', 'set', 'del', 'sadd', 'multi'] : [];
+  for (const command of commands) {
+    const original = (client[command] as (...a: unknown[]) => unknown).bind(client);
+    client[command] = (...args: unknown[]) => {
+      sent.push(`${command} ${String(args[0])}`);
+      return original(...args);
+    };
+  }
+  return {
+    expectNone() {
+      if (!cache) return;
+      expect(cache.localCopies?.active).toBe(true);
+      expect(sent).toEqual([]);
+    },
+    stop() {
+      for (const command of commands) delete client[command];
+    },
+  };
+}
 /** Marks silent SSO as already tried, as a browser would after its first visit. */
 const visited = { blog_sso_checked: '1' };
 
@@ -110,6 +138,27 @@ describe('page cache', () => {
     expect(anonymous.body).toContain('<span class="who">guest</span>');
   });
 
+  it('a page-cache hit held by this process makes no Redis round trip, and a purge still takes effect at once', async () => {
+    const post = await seedPost(t.database.handle, { title: 'Held locally' });
+    const view = () => t.app.inject({ url: `/${post.slug}/`, headers: html, cookies: visited });
+    expect((await view()).headers[PAGE_CACHE_HEADER]).toBe('miss');
+    expect((await view()).headers[PAGE_CACHE_HEADER]).toBe('hit'); // reads back and keeps copies
+    const redis = watchRedis();
+    try {
+      const hit = await view();
+      expect(hit.headers[PAGE_CACHE_HEADER]).toBe('hit');
+      expect(hit.body).toContain('Held locally');
+      redis.expectNone();
+    } finally {
+      redis.stop();
+    }
+    await t.database.handle.query('UPDATE posts SET title = $1 WHERE id = $2', ['Purged at once', post.id]);
+    await purgePageCache(t.cache, [PAGE_TAGS.blogPost(post.slug)]);
+    const after = await view();
+    expect(after.headers[PAGE_CACHE_HEADER]).toBe('miss');
+    expect(after.body).toContain('Purged at once');
+  });
+
   it('a signed-in view, once its fragments are cached: one database query, no other app, no Redis round trip', async (context) => {
     requirePostgres(context, 'counts the statements sent to a PostgreSQL server');
     const post = await seedPost(t.database.handle, { title: 'One query' });
@@ -120,21 +169,7 @@ describe('page cache', () => {
     // copies), the second reads them back once and keeps copies.
     expect((await view()).statusCode).toBe(200);
     expect((await view()).statusCode).toBe(200);
-    const cache = t.cache instanceof RedisCache ? t.cache : null;
-    const redisReads: string[] = [];
-    const spies = cache
-      ? (['get', 'mget', 'set', 'del'] as const).map((command) => {
-          const original = cache.client[command].bind(cache.client) as (...a: unknown[]) => unknown;
-          const spy = (...args: unknown[]) => {
-            redisReads.push(`${command} ${String(args[0])}`);
-            return original(...args);
-          };
-          (cache.client as unknown as Record<string, unknown>)[command] = spy;
-          return () => {
-            delete (cache.client as unknown as Record<string, unknown>)[command];
-          };
-        })
-      : [];
+    const redis = watchRedis();
     const calls = stubCalls;
     try {
       const { value: res, queries } = await recordQueries(view);
@@ -145,12 +180,9 @@ describe('page cache', () => {
       expect(queries, queries.join('\n')).toHaveLength(1);
       expect(stubCalls, 'another app was asked for a cached fragment').toBe(calls);
       // Session, fragments and footer come from this process's copies of the cached keys.
-      if (cache) {
-        expect(cache.localCopies?.active).toBe(true);
-        expect(redisReads).toEqual([]);
-      }
+      redis.expectNone();
     } finally {
-      for (const restore of spies) restore();
+      redis.stop();
     }
   });
 

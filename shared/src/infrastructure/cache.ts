@@ -10,6 +10,11 @@ export interface Cache {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<string | null>;
   getMany(keys: string[]): Promise<(string | null)[]>;
+  /**
+   * The values of `keys` when this process holds all of them (local copies, or the in-process
+   * store) — no round trip, no promise; undefined when any must be read from Redis.
+   */
+  peekMany(keys: readonly string[]): (string | null)[] | undefined;
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   /** Sets only when absent; true when this call set it. */
   setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
@@ -185,6 +190,18 @@ export class RedisCache implements Cache {
     if (this.localCopies?.tracks(key)) return (await this.getMany([key]))[0] ?? null;
     return this.call(() => this.client.get(key));
   }
+  peekMany(keys: readonly string[]) {
+    const copies = this.localCopies;
+    if (!copies?.active || this.openSince !== null) return undefined;
+    const now = Date.now();
+    const values: (string | null)[] = [];
+    for (const key of keys) {
+      const copy = copies.lookup(key, now);
+      if (copy === undefined) return undefined;
+      values.push(copy);
+    }
+    return values;
+  }
   async getMany(keys: string[]) {
     if (!keys.length) return [];
     const copies = this.localCopies;
@@ -311,11 +328,16 @@ export class MemoryCache implements Cache {
   }
 
   async get(key: string) {
-    const e = this.entry(key);
-    return typeof e?.value === 'string' ? e.value : null;
+    return this.peekMany([key])[0] ?? null;
   }
   async getMany(keys: string[]) {
-    return Promise.all(keys.map((k) => this.get(k)));
+    return this.peekMany(keys);
+  }
+  peekMany(keys: readonly string[]) {
+    return keys.map((k) => {
+      const e = this.entry(k);
+      return typeof e?.value === 'string' ? e.value : null;
+    });
   }
   async set(key: string, value: string, ttlSeconds?: number) {
     this.put(key, value, ttlSeconds);

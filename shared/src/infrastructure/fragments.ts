@@ -283,6 +283,14 @@ declare module 'fastify' {
      */
     headerFragments(request: FastifyRequest, prefetched?: readonly (string | null)[]): Promise<string[]>;
     /**
+     * `headerFragments` without waiting, when `prefetched` holds a cached copy of every one;
+     * undefined otherwise (some must be fetched from their app).
+     */
+    headerFragmentsCached(
+      request: FastifyRequest,
+      prefetched: readonly (string | null)[],
+    ): string[] | undefined;
+    /**
      * Replaces the header-slot placeholders of a rendered page with this request's fragments;
      * also returns the fragments, so a caller can derive a validator without rehashing the page.
      */
@@ -431,6 +439,15 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
       return HEADER_FRAGMENTS.map((name, i) => fetched[i] || fallbackFor(name, request.user));
     };
     app.decorate('headerFragments', headerFragments);
+    app.decorate(
+      'headerFragmentsCached',
+      (request: FastifyRequest, prefetched: readonly (string | null)[]) => {
+        if (prefetched.length !== HEADER_FRAGMENTS.length || prefetched.some((f) => f === null))
+          return undefined;
+        request.fragmentSlotsFilled = true;
+        return HEADER_FRAGMENTS.map((name, i) => prefetched[i] || fallbackFor(name, request.user));
+      },
+    );
 
     // One fetch of all header slots and one pass over the page: this runs on every page view.
     app.decorate(

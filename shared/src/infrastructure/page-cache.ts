@@ -107,8 +107,10 @@ export const pageCachePlugin = fp(
       reply: FastifyReply,
       page: LocalEntry,
       prefetched: readonly (string | null)[] | undefined,
-    ): Promise<Buffer | string> => {
-      const fragments = await app.headerFragments(request, prefetched);
+    ): Promise<Buffer | string> => respondWith(reply, page, await app.headerFragments(request, prefetched));
+
+    const respondWith = (reply: FastifyReply, page: LocalEntry, fragments: string[]): Buffer | string => {
+      const request = reply.request;
       const last = page.last;
       const same =
         last?.fragments.length === fragments.length && last.fragments.every((f, i) => f === fragments[i]);
@@ -131,16 +133,32 @@ export const pageCachePlugin = fp(
       return body;
     };
 
+    /**
+     * A hit answered without waiting: the validator and every header fragment are held by this
+     * process (local copies that Redis invalidates) and so is the body. Undefined otherwise.
+     */
+    const hitNow = (request: FastifyRequest, reply: FastifyReply, key: string, keys: readonly string[]) => {
+      const values = app.cache.peekMany(keys);
+      const validator = values?.[0];
+      if (!values || validator === null || validator === undefined) return undefined;
+      const page = local.get(key);
+      if (page?.validator !== validator) return undefined;
+      const fragments = app.headerFragmentsCached(request, values.slice(1));
+      if (!fragments) return undefined;
+      reply.header(PAGE_CACHE_HEADER, 'hit').type('text/html; charset=utf-8');
+      return respondWith(reply, page, fragments);
+    };
+
     /** The answer to send for a hit, or null (a miss: the route renders the page). */
-    const lookup = async (request: FastifyRequest, reply: FastifyReply): Promise<Buffer | string | null> => {
-      // This route's own onSend fills the header slots, after storing the page without them.
-      deferFragmentSlots(request);
-      const key = pageKey(app.appName, request);
-      const fragmentKeys = headerFragmentRequests(request).map(fragmentRequestKey);
-      const [validator = null, ...fragments] = await app.cache
-        .getMany([validatorKey(key), ...fragmentKeys])
-        .catch(() => [null]);
-      const prefetched = fragments.length === fragmentKeys.length ? fragments : undefined;
+    const lookup = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      key: string,
+      keys: readonly string[],
+    ): Promise<Buffer | string | null> => {
+      const fragmentCount = keys.length - 1;
+      const [validator = null, ...fragments] = await app.cache.getMany([...keys]).catch(() => [null]);
+      const prefetched = fragments.length === fragmentCount ? fragments : undefined;
       let page: LocalEntry | null = null;
       if (validator !== null) {
         const mine = local.get(key);
@@ -171,7 +189,13 @@ export const pageCachePlugin = fp(
         reply.header(PAGE_CACHE_HEADER, 'bypass').header('cache-control', 'private, no-store');
         return done();
       }
-      lookup(request, reply).then((hit) => {
+      // This route's own onSend fills the header slots, after storing the page without them.
+      deferFragmentSlots(request);
+      const key = pageKey(app.appName, request);
+      const keys = [validatorKey(key), ...headerFragmentRequests(request).map(fragmentRequestKey)];
+      const now = hitNow(request, reply, key, keys);
+      if (now !== undefined) return void reply.send(now);
+      lookup(request, reply, key, keys).then((hit) => {
         if (hit === null) done();
         else reply.send(hit);
       }, done);
