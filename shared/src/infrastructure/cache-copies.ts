@@ -53,9 +53,8 @@ export class LocalCopies {
   private readonly main: Redis;
   private readonly keyPrefix: string;
   private readonly subscriber: Redis;
-  /** Tracked prefixes without the cache's prefix (what lookups test) and with it (for Redis). */
+  /** Tracked prefixes, without the cache's prefix (as keys are looked up). */
   private readonly prefixes: readonly string[];
-  private readonly fullPrefixes: readonly string[];
   private readonly maxAgeMs: number;
   private readonly maxChars: number;
   private readonly maxValueChars: number;
@@ -70,7 +69,6 @@ export class LocalCopies {
     this.main = main;
     this.keyPrefix = keyPrefix;
     this.prefixes = [...options.prefixes];
-    this.fullPrefixes = options.prefixes.map((p) => keyPrefix + p);
     this.maxAgeMs = options.maxAgeMs ?? 1_000;
     this.maxChars = options.maxChars ?? 4_000_000;
     this.maxValueChars = options.maxValueChars ?? 64_000;
@@ -202,7 +200,7 @@ export class LocalCopies {
         return id;
       })();
       const id = await this.subscribed;
-      const prefixes = this.fullPrefixes.flatMap((p) => ['PREFIX', p]);
+      const prefixes = this.prefixes.flatMap((p) => ['PREFIX', this.keyPrefix + p]);
       await this.main.client('TRACKING', 'OFF');
       await this.main.client('TRACKING', 'ON', 'REDIRECT', id, 'BCAST', ...prefixes);
       if (attempt !== this.enabling) return;

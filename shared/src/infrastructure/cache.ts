@@ -9,7 +9,7 @@ import { LocalCopies, type LocalCopiesOptions } from './cache-copies.ts';
 export interface Cache {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<string | null>;
-  getMany(keys: string[]): Promise<(string | null)[]>;
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
   /**
    * The values of `keys` when this process holds all of them (local copies, or the in-process
    * store) — no round trip, no promise; undefined when any must be read from Redis.
@@ -183,7 +183,8 @@ export class RedisCache implements Cache {
 
   /** A write of `keys`: local copies of them are dropped around it. */
   private write<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
-    return this.localCopies ? this.call(() => this.localCopies!.writing(keys, fn)) : this.call(fn);
+    const copies = this.localCopies;
+    return this.call(copies ? () => copies.writing(keys, fn) : fn);
   }
 
   async get(key: string) {
@@ -202,7 +203,7 @@ export class RedisCache implements Cache {
     }
     return values;
   }
-  async getMany(keys: string[]) {
+  async getMany(keys: readonly string[]) {
     if (!keys.length) return [];
     const copies = this.localCopies;
     if (!copies?.active || this.openSince !== null) return this.call(() => this.client.mget(...keys));
@@ -330,7 +331,7 @@ export class MemoryCache implements Cache {
   async get(key: string) {
     return this.peekMany([key])[0] ?? null;
   }
-  async getMany(keys: string[]) {
+  async getMany(keys: readonly string[]) {
     return this.peekMany(keys);
   }
   peekMany(keys: readonly string[]) {

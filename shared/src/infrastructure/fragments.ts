@@ -431,21 +431,23 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
       return fetched.slice(0, requests.length);
     });
 
+    /** In HEADER_FRAGMENTS order, an empty one replaced by its fallback. */
+    const withFallbacks = (request: FastifyRequest, fetched: readonly (string | null | undefined)[]) =>
+      HEADER_FRAGMENTS.map((name, i) => fetched[i] || fallbackFor(name, request.user));
     const headerFragments = async (request: FastifyRequest, prefetched?: readonly (string | null)[]) => {
       request.fragmentSlotsFilled = true;
       const fetched =
         (!prefetched && fetchedWithPage.get(request)) ||
         (await client.fetchMany(headerFragmentRequests(request), prefetched));
-      return HEADER_FRAGMENTS.map((name, i) => fetched[i] || fallbackFor(name, request.user));
+      return withFallbacks(request, fetched);
     };
     app.decorate('headerFragments', headerFragments);
     app.decorate(
       'headerFragmentsCached',
       (request: FastifyRequest, prefetched: readonly (string | null)[]) => {
-        if (prefetched.length !== HEADER_FRAGMENTS.length || prefetched.some((f) => f === null))
-          return undefined;
+        if (prefetched.length !== HEADER_FRAGMENTS.length || prefetched.includes(null)) return undefined;
         request.fragmentSlotsFilled = true;
-        return HEADER_FRAGMENTS.map((name, i) => prefetched[i] || fallbackFor(name, request.user));
+        return withFallbacks(request, prefetched);
       },
     );
 

@@ -139,12 +139,18 @@ export const pageCachePlugin = fp(
      */
     const hitNow = (request: FastifyRequest, reply: FastifyReply, key: string, keys: readonly string[]) => {
       const values = app.cache.peekMany(keys);
-      const validator = values?.[0];
-      if (!values || validator === null || validator === undefined) return undefined;
-      const page = local.get(key);
-      if (page?.validator !== validator) return undefined;
-      const fragments = app.headerFragmentsCached(request, values.slice(1));
-      if (!fragments) return undefined;
+      const page = values && localPage(key, values[0] ?? null);
+      const fragments = page && app.headerFragmentsCached(request, values.slice(1));
+      return fragments ? serveHit(reply, page, fragments) : undefined;
+    };
+
+    /** This process's copy of the page at `key`, if it is the one `validator` names. */
+    const localPage = (key: string, validator: string | null): LocalEntry | undefined => {
+      const mine = validator === null ? undefined : local.get(key);
+      return mine?.validator === validator ? mine : undefined;
+    };
+
+    const serveHit = (reply: FastifyReply, page: LocalEntry, fragments: string[]) => {
       reply.header(PAGE_CACHE_HEADER, 'hit').type('text/html; charset=utf-8');
       return respondWith(reply, page, fragments);
     };
@@ -157,27 +163,23 @@ export const pageCachePlugin = fp(
       keys: readonly string[],
     ): Promise<Buffer | string | null> => {
       const fragmentCount = keys.length - 1;
-      const [validator = null, ...fragments] = await app.cache.getMany([...keys]).catch(() => [null]);
+      const [validator = null, ...fragments] = await app.cache.getMany(keys).catch(() => [null]);
       const prefetched = fragments.length === fragmentCount ? fragments : undefined;
-      let page: LocalEntry | null = null;
-      if (validator !== null) {
-        const mine = local.get(key);
-        if (mine?.validator === validator) page = mine;
-        else {
-          const stored = await app.cache.get(key).catch(() => null);
-          const split = stored?.indexOf('\n') ?? -1;
-          if (stored && split > 0 && stored.slice(0, split) === validator) {
-            page = remember(key, validator, stored.slice(split + 1));
-          }
+      let page = localPage(key, validator);
+      if (!page && validator !== null) {
+        // Another replica rendered it: this process takes the body once.
+        const stored = await app.cache.get(key).catch(() => null);
+        const split = stored?.indexOf('\n') ?? -1;
+        if (stored && split > 0 && stored.slice(0, split) === validator) {
+          page = remember(key, validator, stored.slice(split + 1));
         }
       }
-      if (page === null) {
+      if (!page) {
         reply.header(PAGE_CACHE_HEADER, 'miss');
         state.set(request, { key, fragments: prefetched });
         return null;
       }
-      reply.header(PAGE_CACHE_HEADER, 'hit').type('text/html; charset=utf-8');
-      return respond(request, reply, page, prefetched);
+      return serveHit(reply, page, await app.headerFragments(request, prefetched));
     };
 
     // preHandler, not onRequest: the SSO layer resolves request.user in its own earlier hooks.

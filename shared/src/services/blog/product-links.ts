@@ -33,18 +33,18 @@ export function productSlugOf(href: string, marketUrl: string): string | null {
  * the segments' `html` gives back the input byte for byte.
  */
 export function splitAtProductLinks(html: string, marketUrl: string): readonly ProductLinkSegment[] {
-  // Every view of a post asks again with the same HTML: parse each version once.
-  const key = `${marketUrl}\n${html}`;
-  const known = recentSplits.get(key);
-  if (known) return known;
+  // Every view of a post asks again with the same HTML: parse each version once. Keyed by the
+  // HTML itself (no key built from it per view); the market's URL is one per process.
+  const known = recentSplits.get(html);
+  if (known?.marketUrl === marketUrl) return known.segments;
   const segments = Object.freeze(split(html, marketUrl).map((s) => Object.freeze(s)));
   if (recentSplits.size >= RECENT_SPLITS) recentSplits.delete(recentSplits.keys().next().value as string);
-  recentSplits.set(key, segments);
+  recentSplits.set(html, { marketUrl, segments });
   return segments;
 }
 
 /** The last posts split (oldest first out): the posts being read right now. */
-const recentSplits = new Map<string, readonly ProductLinkSegment[]>();
+const recentSplits = new Map<string, { marketUrl: string; segments: readonly ProductLinkSegment[] }>();
 const RECENT_SPLITS = 64;
 
 function split(html: string, marketUrl: string): ProductLinkSegment[] {

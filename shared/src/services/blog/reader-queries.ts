@@ -267,6 +267,10 @@ async function decorate(
   });
 }
 
+function wordCount(text: string | null): number {
+  return (text ?? '').split(/\s+/).filter(Boolean).length;
+}
+
 /** A post row as readers see it: what this viewer may read of it, with its tags and authors. */
 function toReaderPost(
   r: PostRow,
@@ -274,7 +278,6 @@ function toReaderPost(
   postAuthors: PostAuthor[],
   viewer: Viewer,
 ): ReaderPost {
-  const words = (r.plaintext ?? '').split(/\s+/).filter(Boolean).length;
   const audience = audienceOf(r.visibility);
   const whole = audience === 'public' || (audience === 'members' && viewer.signedIn) || viewer.staff;
   return {
@@ -294,7 +297,7 @@ function toReaderPost(
     // Ghost's own time for a synced post (article:modified_time, the sitemap), not our sync's.
     updatedAt: r.ghostUpdatedAt ?? r.updatedAt,
     // Ghost says 0 for very short posts; readers expect "1 min read".
-    readingTime: Math.max(1, r.readingTime ?? Math.round(words / WORDS_PER_MINUTE)),
+    readingTime: Math.max(1, r.readingTime ?? Math.round(wordCount(r.plaintext) / WORDS_PER_MINUTE)),
     metaTitle: r.metaTitle,
     metaDescription: r.metaDescription,
     ogImage: r.ogImage,
