@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -18,6 +19,7 @@ import { testConfig } from '@rose-ash/shared/testing/config.ts';
 import { type GhostStub, startGhostStub } from '@rose-ash/shared/testing/ghost-stub.ts';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { seedPost } from '../../shared/test/fragments/seed.ts';
 import { buildApp } from '../src/app.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures/ghost');
@@ -30,6 +32,14 @@ interface Delivery {
 const delivery = (event: string): Delivery =>
   JSON.parse(readFileSync(join(fixtures, `webhook-${event}.json`), 'utf8'));
 const signedAt = (d: Delivery) => Number(/t=(\d+)/.exec(d.headers['x-ghost-signature']!)![1]);
+/** A delivery of `body` signed now with the test's webhook secret, as Ghost signs. */
+const signedNow = (body: unknown): Delivery => {
+  const t = Date.now();
+  const hex = createHmac('sha256', WEBHOOK_SECRET)
+    .update(JSON.stringify(body) + t)
+    .digest('hex');
+  return { headers: { 'x-ghost-signature': `sha256=${hex}, t=${t}` }, body };
+};
 
 let stub: GhostStub;
 let t: TestApp;
@@ -200,6 +210,50 @@ describe('webhooks', () => {
     expect((await post(delivery('tag.deleted'))).statusCode).toBe(200);
     await t.app.ghostSync!.drainWebhooks();
     expect(await db().$count(tags, eq(tags.ghostId, '6b08a586249c9e3c394a3c00'))).toBe(0);
+  });
+
+  it('a tag renamed or deleted in Ghost shows at once on the posts carrying it', async () => {
+    const [tag] = await db()
+      .insert(tags)
+      .values({
+        ghostId: '6b08a586249c9e3c394a3c00',
+        slug: 'probe-tag-2',
+        name: 'Probe Tag 2',
+        visibility: 'public',
+      })
+      .returning();
+    const carrier = await seedPost(t.database.handle, { title: 'Carries a tag' });
+    await db().insert(postsTags).values({ postId: carrier.id, tagId: tag!.id, sortOrder: 0 });
+    const view = () =>
+      t.app.inject({
+        url: `/${carrier.slug}/`,
+        headers: { accept: 'text/html' },
+        cookies: { blog_sso_checked: '1' },
+      });
+    expect((await view()).body).toContain('>Probe Tag 2</a>');
+    expect((await view()).headers['x-cache']).toBe('hit'); // and the post is held in memory
+
+    // Fresh deliveries (the recorded ones were applied above), shaped and signed as Ghost does.
+    const edited = delivery('tag.edited').body as { tag: { current: Record<string, unknown> } };
+    const rename = {
+      ...edited,
+      tag: {
+        ...edited.tag,
+        current: { ...edited.tag.current, name: 'Renamed in Ghost', updated_at: new Date().toISOString() },
+      },
+    };
+    expect((await post(signedNow(rename))).statusCode).toBe(200);
+    await t.app.ghostSync!.drainWebhooks();
+    const renamed = await view();
+    expect(renamed.headers['x-cache']).toBe('miss');
+    expect(renamed.body).toContain('>Renamed in Ghost</a>');
+
+    const deleted = delivery('tag.deleted').body as Record<string, unknown>;
+    expect((await post(signedNow({ ...deleted, event: 'tag.deleted', resent: true }))).statusCode).toBe(200);
+    await t.app.ghostSync!.drainWebhooks();
+    const untagged = await view();
+    expect(untagged.body).toContain('Carries a tag');
+    expect(untagged.body).not.toContain('Renamed in Ghost');
   });
 
   it("mirrors a member's newsletters onto the matching member here, and a site change pulls", async () => {

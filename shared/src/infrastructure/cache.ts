@@ -40,10 +40,11 @@ export interface CacheOptions {
 
 /**
  * The keys every page view reads, copied locally by the apps (`LocalCopies`): page-cache
- * validators, fragments, sessions and the site chrome (the blog's footer). Small values, read
- * on every request, written rarely.
+ * validators, fragments, sessions, the site chrome (the blog's footer) and the generation tokens
+ * of what a process holds between changes (the blog's posts). Small values, read on every
+ * request, written rarely.
  */
-export const HOT_KEY_PREFIXES = ['pagev:', 'frag:', 'sess:', 'chrome:'] as const;
+export const HOT_KEY_PREFIXES = ['pagev:', 'frag:', 'sess:', 'chrome:', 'gen:'] as const;
 
 export function createCache(options: CacheOptions): Cache {
   return options.url

@@ -37,16 +37,20 @@ import { createGhostClient, type GhostClient } from './ghost-client.ts';
 import { discardFailedWebhook, listFailedWebhooks, retryFailedWebhook } from './ghost-webhooks.ts';
 import { readNavigation, saveNavigation } from './navigation-service.ts';
 import { articleId, buildArticle } from './post-activities.ts';
+import { createPostMemo } from './post-memo.ts';
 import { publishDue, removePost, saveFromEditor } from './publishing-service.ts';
 import {
+  ANONYMOUS,
   getAuthor,
-  getPublished,
+  getPublishedRow,
   getTag,
   isPublished,
   listAllPublished,
   listAuthors,
   listPublicTags,
   listPublishedPosts,
+  type PublishedRow,
+  readerPostOf,
   searchPublished,
 } from './reader-queries.ts';
 
@@ -73,6 +77,11 @@ export function createBlogService(deps: BlogServiceDeps): BlogService {
     federation: deps.federation,
     log: deps.log,
   });
+  // What a post view reads, held between changes (post-memo.ts).
+  const published = createPostMemo<PublishedRow, Readonly<PostDto>>(
+    deps.cache,
+    (row) => (row.html?.length ?? 0) + (row.plaintext?.length ?? 0) + 2_000,
+  );
   const editable = async (id: number) => {
     const post = await getEditablePost(db, id);
     return post ? freeze(EditablePostDto, post) : null;
@@ -91,9 +100,15 @@ export function createBlogService(deps: BlogServiceDeps): BlogService {
       );
     },
 
-    async getPublishedBySlug(slug, viewer) {
-      const post = await getPublished(db, slug, viewer);
-      return post ? freeze(PostDto, post) : null;
+    async getPublishedBySlug(slug, viewer = ANONYMOUS) {
+      // Three kinds of reader see different bodies (members-only and paid posts).
+      const kind = viewer.staff ? 2 : viewer.signedIn ? 1 : 0;
+      return published.get(
+        slug,
+        kind,
+        () => getPublishedRow(db, slug),
+        (row) => freeze(PostDto, readerPostOf(row, viewer)),
+      );
     },
 
     async listAllPublished(opts = {}) {

@@ -180,11 +180,17 @@ export async function runIncrementalSync(deps: SyncDeps): Promise<GhostSyncCount
 }
 
 async function syncTaxonomy(deps: SyncDeps, counter: Counter) {
+  // Tags and authors show on every post that carries them (names, links).
+  let taxonomyChanged = false;
   for await (const tag of deps.ghost.browse('tags', { limit: 'all' })) {
-    counter.add('tags', await upsertTag(deps.db, tag));
+    const outcome = await upsertTag(deps.db, tag);
+    counter.add('tags', outcome);
+    if (outcome !== 'unchanged') taxonomyChanged = true;
   }
   for await (const user of deps.ghost.browse('users', { limit: 'all' })) {
-    counter.add('authors', await upsertAuthor(deps.db, user));
+    const outcome = await upsertAuthor(deps.db, user);
+    counter.add('authors', outcome);
+    if (outcome !== 'unchanged') taxonomyChanged = true;
   }
   let newslettersChanged = false;
   for await (const newsletter of deps.ghost.browse('newsletters', { limit: 'all' })) {
@@ -196,7 +202,7 @@ async function syncTaxonomy(deps: SyncDeps, counter: Counter) {
   counter.add('navigation', navigation);
   // The menus are in every app's header (the `nav` fragment) and the blog's footer, which also
   // offers the newsletters.
-  if (navigation !== 'unchanged' || newslettersChanged) await deps.onSiteWideChange?.();
+  if (navigation !== 'unchanged' || newslettersChanged || taxonomyChanged) await deps.onSiteWideChange?.();
 }
 
 async function recordRun(

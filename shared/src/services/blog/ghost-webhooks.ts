@@ -290,12 +290,19 @@ async function applyWebhookPayload(
       return 'applied';
     }
     case 'tag': {
+      // A tag shows on every post carrying it: those pages (and posts held in memory) go.
       if (deleted) {
         const previous = ghostTagSchema.pick({ id: true }).parse(change.previous);
-        await deps.db.delete(tags).where(eq(tags.ghostId, previous.id));
+        const gone = await deps.db
+          .delete(tags)
+          .where(eq(tags.ghostId, previous.id))
+          .returning({ id: tags.id });
+        if (gone.length) await deps.onSiteWideChange?.();
         return 'applied';
       }
-      await upsertTag(deps.db, ghostTagSchema.parse(change.current));
+      if ((await upsertTag(deps.db, ghostTagSchema.parse(change.current))) !== 'unchanged') {
+        await deps.onSiteWideChange?.();
+      }
       return 'applied';
     }
     case 'member': {

@@ -5,6 +5,7 @@ import { type NavigationMenu, navigationItems } from '../../db/schema/index.ts';
 import type { Cache } from '../../infrastructure/cache.ts';
 import { invalidateFragment } from '../../infrastructure/fragments.ts';
 import { purgePageCache } from '../../infrastructure/page-cache.ts';
+import { postsChanged } from './post-memo.ts';
 
 export interface NavItem {
   label: string;
@@ -48,11 +49,14 @@ export async function saveNavigation(
 export const FOOTER_CACHE_KEY = 'chrome:blog:footer';
 
 /**
- * The menus or newsletters changed: the `nav` fragment every app's header shows, the blog's
- * footer and the cached reader pages are dropped, so the change shows at once.
+ * The menus or newsletters changed, or something many posts show (a tag's or an author's name,
+ * removed demo content): the `nav` fragment every app's header shows, the blog's footer, the
+ * posts held in memory (post-memo.ts) and the cached reader pages are dropped, so the change
+ * shows at once.
  */
 export async function siteChromeChanged(cache: Cache): Promise<void> {
   await cache.del(FOOTER_CACHE_KEY);
+  await postsChanged(cache);
   await invalidateFragment(cache, 'nav');
   await purgePageCache(cache, [PAGE_TAGS.blogPosts]);
 }

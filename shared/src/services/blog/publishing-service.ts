@@ -21,6 +21,7 @@ import { GhostApiError, type GhostClient, type GhostPost } from './ghost-client.
 import { sanitizePostHtml } from './ghost-html.ts';
 import { applyPost, Counter } from './ghost-sync.ts';
 import { emitPostActivity } from './post-activities.ts';
+import { postsChanged } from './post-memo.ts';
 
 export interface PublishingDeps {
   db: Database;
@@ -284,6 +285,7 @@ export async function afterChange(
   previousStatus: Post['status'] | null,
   previousSlug: string | null,
 ) {
+  await postsChanged(deps.cache);
   await purgePageCache(deps.cache, [
     PAGE_TAGS.blogPosts,
     PAGE_TAGS.blogPost(post.slug),
@@ -300,11 +302,14 @@ export async function afterChange(
  * a concurrent run waits on the row and then finds it published, so a post goes out once.
  */
 export async function publishDue(deps: PublishingDeps, now = new Date()): Promise<number> {
-  return deps.db.transaction(async (tx) => {
+  const published = await deps.db.transaction(async (tx) => {
     const due = await publishDuePosts(tx, now);
     for (const post of due) {
       await afterChange({ ...deps, db: tx }, post, 'scheduled', post.slug);
     }
     return due.length;
   });
+  // Again once committed: a post view between the first token and the commit read the old row.
+  if (published) await postsChanged(deps.cache);
+  return published;
 }

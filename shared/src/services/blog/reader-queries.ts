@@ -102,17 +102,21 @@ export async function listAllPublished(
   return decorate(db, options.limit ? await query.limit(options.limit) : await query);
 }
 
+/** A published post or page by slug as stored: the post, its tags and its authors. */
+export type PublishedRow = PostRow & { tagList: { slug: string; name: string }[]; authorList: PostAuthor[] };
+
 /**
  * A published post or page by slug; a post wins over a page with the same slug. One query: the
- * post page is read on every signed-in view, so its tags and authors come with it.
+ * post page reads it when the blog's post memo does not hold it, so its tags and authors come
+ * with it.
  */
-export async function getPublished(
-  db: DatabaseLike,
-  slug: string,
-  viewer: Viewer = ANONYMOUS,
-): Promise<ReaderPost | null> {
+export async function getPublishedRow(db: DatabaseLike, slug: string): Promise<PublishedRow | null> {
   const [row] = await postBySlug(db).execute({ slug });
-  if (!row) return null;
+  return row ?? null;
+}
+
+/** A published row as `viewer` reads it. */
+export function readerPostOf(row: PublishedRow, viewer: Viewer): ReaderPost {
   const { tagList, authorList, ...post } = row;
   return toReaderPost(post, tagList, authorList, viewer);
 }
