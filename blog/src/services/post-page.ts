@@ -26,25 +26,11 @@ export async function postPageParts(
   request: FastifyRequest,
   post: PostDto,
 ): Promise<PostPageParts> {
-  const segments = splitAtProductLinks(post.html ?? '', app.config.apps.market.publicUrl);
-  const cards: FragmentRequest[] = segments
-    .filter((s) => s.slugs.length)
-    .map((s) => ({ name: 'product-cards', params: { slugs: s.slugs.join(',') } }));
-  // Calendars can hang on posts and pages; only posts are Articles with fediverse replies.
-  const extras: FragmentRequest[] = [
-    { name: 'container-widget', params: { type: post.type, id: post.id } },
-    ...(post.type === 'post'
-      ? [{ name: 'comments' as const, params: { object: articleId(app.config, post) } }]
-      : []),
-  ];
-  const wanted = [...cards, ...extras];
+  const { segments, cards, wanted, tags } = wantedBy(app, post);
   const fetched = await app.pageFragments(request, wanted);
   // A cached copy of this page goes when any of these fragments is invalidated (new replies,
   // a price change), instead of showing the old ones until it expires.
-  tagPage(
-    request,
-    wanted.map((f) => fragmentPageTag(f.name, f.params ?? {})),
-  );
+  tagPage(request, tags);
   let card = 0;
   const body = segments
     .map((s) => {
@@ -60,4 +46,37 @@ export async function postPageParts(
     containerWidget: fetched[cards.length] ?? '',
     comments: post.type === 'post' ? (fetched[cards.length + 1] ?? '') : '',
   };
+}
+
+interface WantedFragments {
+  segments: ReturnType<typeof splitAtProductLinks>;
+  cards: FragmentRequest[];
+  wanted: FragmentRequest[];
+  tags: string[];
+}
+
+/**
+ * What a post's page asks of other apps, worked out once per post as the blog holds it (the
+ * post memo hands out the same frozen post until it changes): the same requests on every view.
+ */
+const wantedByPost = new WeakMap<PostDto, WantedFragments>();
+
+function wantedBy(app: FastifyInstance, post: PostDto): WantedFragments {
+  let known = wantedByPost.get(post);
+  if (known) return known;
+  const segments = splitAtProductLinks(post.html ?? '', app.config.apps.market.publicUrl);
+  const cards: FragmentRequest[] = segments
+    .filter((s) => s.slugs.length)
+    .map((s) => ({ name: 'product-cards', params: { slugs: s.slugs.join(',') } }));
+  // Calendars can hang on posts and pages; only posts are Articles with fediverse replies.
+  const extras: FragmentRequest[] = [
+    { name: 'container-widget', params: { type: post.type, id: post.id } },
+    ...(post.type === 'post'
+      ? [{ name: 'comments' as const, params: { object: articleId(app.config, post) } }]
+      : []),
+  ];
+  const wanted = [...cards, ...extras];
+  known = { segments, cards, wanted, tags: wanted.map((f) => fragmentPageTag(f.name, f.params ?? {})) };
+  wantedByPost.set(post, known);
+  return known;
 }

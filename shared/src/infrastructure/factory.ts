@@ -270,7 +270,9 @@ export async function createApp(
 
   app.decorateReply('view', async function view(this: FastifyReply, template: string, context = {}) {
     const request = this.request;
-    const provided = await Promise.all(viewContextProviders.map((p) => p(request, this)));
+    // Most providers answer at once: a promise (and its turn of the event loop) only for those that do not.
+    let provided: unknown[] = viewContextProviders.map((p) => p(request, this));
+    if (provided.some((p) => p instanceof Promise)) provided = await Promise.all(provided);
     let csrfToken: string | undefined;
     const html = app.templates.render(template, {
       ...Object.assign({}, ...provided),

@@ -420,11 +420,20 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
       },
     );
 
-    const slots = Object.freeze(Object.fromEntries(HEADER_FRAGMENTS.map((name) => [name, slotMarker(name)])));
-    app.addViewContext(() => ({ fragments: slots }));
-
     /** Header fragments already fetched with a page's own (`pageFragments`). */
     const fetchedWithPage = new WeakMap<FastifyRequest, string[]>();
+
+    const slots = Object.freeze(Object.fromEntries(HEADER_FRAGMENTS.map((name) => [name, slotMarker(name)])));
+    app.addViewContext((request) => {
+      // A page no one stores (the page cache did not defer its slots: a member's view) whose
+      // header fragments came with its own is rendered with them in place: no second pass over
+      // the page to fill the slots.
+      const fetched = !request.fragmentSlotsFilled && fetchedWithPage.get(request);
+      if (!fetched) return { fragments: slots };
+      request.fragmentSlotsFilled = true;
+      const filled = withFallbacks(request, fetched);
+      return { fragments: Object.fromEntries(HEADER_FRAGMENTS.map((name, i) => [name, filled[i]])) };
+    });
     app.decorate('pageFragments', async (request: FastifyRequest, requests: readonly FragmentRequest[]) => {
       const fetched = await client.fetchMany([...requests, ...headerFragmentRequests(request)]);
       fetchedWithPage.set(request, fetched.slice(requests.length));
@@ -496,14 +505,26 @@ function isCartKey(value: string): boolean {
   return CART_KEY_PATTERN.test(value);
 }
 
+/** Per params object (they are read-only): a page asks for the same fragments on every view. */
+const canonicalQueries = new WeakMap<FragmentParams, string>();
+
 function canonicalQuery(params: FragmentParams): string {
-  const keys = Object.keys(params);
-  if (keys.length === 0) return '';
-  return new URLSearchParams(
-    Object.entries(params)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => [k, String(v)]),
-  ).toString();
+  if (isEmpty(params)) return ''; // the header's fragments: often a new `{}` each time
+  let query = canonicalQueries.get(params);
+  if (query === undefined) {
+    query = new URLSearchParams(
+      Object.entries(params)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, String(v)]),
+    ).toString();
+    canonicalQueries.set(params, query);
+  }
+  return query;
+}
+
+function isEmpty(params: FragmentParams): boolean {
+  for (const _ in params) return false;
+  return true;
 }
 
 /** Digests of the carts seen lately: a visitor's cart key is hashed on each page view. */

@@ -38,6 +38,11 @@ export class SessionStore {
   private readonly cache: Cache;
   private readonly appName: AppName;
   private readonly ttlSeconds: number;
+  /**
+   * The last record parsed for each session: a member's every view reads the same string (the
+   * local copy of the key), so it is parsed once per change, not once per request.
+   */
+  private readonly parsed = new Map<string, { raw: string; data: SessionData }>();
 
   constructor(cache: Cache, appName: AppName, ttlSeconds = SESSION_TTL_SECONDS) {
     this.cache = cache;
@@ -71,11 +76,17 @@ export class SessionStore {
   async get(id: string): Promise<Session | null> {
     const raw = await this.cache.get(this.key(id));
     if (!raw) return null;
+    const known = this.parsed.get(id);
+    if (known?.raw === raw) return { id, ...known.data };
+    let data: SessionData;
     try {
-      return { id, ...(JSON.parse(raw) as SessionData) };
+      data = JSON.parse(raw) as SessionData;
     } catch {
       return null;
     }
+    if (this.parsed.size >= 2_000) this.parsed.clear();
+    this.parsed.set(id, { raw, data });
+    return { id, ...data };
   }
 
   async destroy(id: string): Promise<void> {
@@ -207,11 +218,22 @@ export const sessionsPlugin = fp(
           .catch((err: unknown) => request.log.debug({ err }, 'last-seen update skipped'));
       }
     };
+    /** Cookies already checked (an HMAC each): a member sends the same one on every view. */
+    const checked = new Map<string, ReturnType<FastifyRequest['unsignCookie']>>();
+    const unsign = (request: FastifyRequest, raw: string) => {
+      let unsigned = checked.get(raw);
+      if (!unsigned) {
+        unsigned = request.unsignCookie(raw);
+        if (checked.size >= 2_000) checked.clear();
+        checked.set(raw, unsigned);
+      }
+      return unsigned;
+    };
     // A callback hook: without a session cookie (every anonymous view) it costs no promise.
     app.addHook('onRequest', (request, _reply, done) => {
       const raw = request.cookies[cookieName];
       if (!raw) return done();
-      const unsigned = request.unsignCookie(raw);
+      const unsigned = unsign(request, raw);
       if (!unsigned.valid || !unsigned.value) return done();
       resolve(request, unsigned.value).then(() => done(), done);
     });

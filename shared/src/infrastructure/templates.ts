@@ -81,10 +81,38 @@ function dateFormatter(style: DateStyle, timeZone: string, locale: string): Intl
   return f;
 }
 
+/**
+ * Formatting itself is slow too (ICU), and a page shows the same few dates on every view: the
+ * last formatter used and what it made of each recent instant are kept.
+ */
+let lastFormatter: { style: DateStyle; timeZone: string; locale: string; f: Intl.DateTimeFormat } | null =
+  null;
+const formatted = new WeakMap<Intl.DateTimeFormat, Map<number, string>>();
+
 export function formatDate(value: unknown, style: DateStyle, timeZone: string, locale = 'en-GB'): string {
   const date = toDate(value);
   if (!date) return '';
-  return dateFormatter(style, timeZone, locale).format(date);
+  const time = date.getTime();
+  const last = lastFormatter;
+  let formatter: Intl.DateTimeFormat;
+  if (last && last.style === style && last.timeZone === timeZone && last.locale === locale)
+    formatter = last.f;
+  else {
+    formatter = dateFormatter(style, timeZone, locale);
+    lastFormatter = { style, timeZone, locale, f: formatter };
+  }
+  let made = formatted.get(formatter);
+  if (!made) {
+    made = new Map();
+    formatted.set(formatter, made);
+  }
+  let text = made.get(time);
+  if (text === undefined) {
+    if (made.size >= 1_000) made.clear();
+    text = formatter.format(date);
+    made.set(time, text);
+  }
+  return text;
 }
 
 export function formatMoney(minor: number, currency: string, locale = 'en-GB'): string {
