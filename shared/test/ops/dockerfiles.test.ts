@@ -136,7 +136,7 @@ describe('Dockerfiles', () => {
       // Exec form: node itself is the process the entrypoint execs (PID 1), no shell, no tsx,
       // plain JavaScript (the app's build output), with a small young generation.
       expect(runtimeText('CMD')).toEqual([
-        '["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "dist/main.js"]',
+        '["node", "--max-semi-space-size=16", "--heap-growing-percent=20", "dist/main.js"]',
       ]);
       expect(runtimeText('WORKDIR')).toEqual(['/app', `/app/\${APP}`]);
       expect(runtimeText('EXPOSE')).toEqual(['8000']);

@@ -260,7 +260,7 @@ describe.skipIf(!canRun)(`${APP}/Dockerfile, carried out without Docker`, () => 
   });
 
   it('runs the built `dist/main.js` as the entrypoint process itself (exec: PID 1 in the container), no tsx', () => {
-    const run = ['node', '--max-semi-space-size=4', '--heap-growing-percent=20', 'dist/main.js'];
+    const run = ['node', '--max-semi-space-size=16', '--heap-growing-percent=20', 'dist/main.js'];
     expect(command).toEqual(run);
     const pid = app!.pid!;
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
