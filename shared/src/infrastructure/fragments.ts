@@ -423,16 +423,22 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
     /** Header fragments already fetched with a page's own (`pageFragments`). */
     const fetchedWithPage = new WeakMap<FastifyRequest, string[]>();
 
+    /** Header fragments written into a page as it was rendered (below), by request. */
+    const inPlace = new WeakMap<FastifyRequest, Record<string, string>>();
     const slots = Object.freeze(Object.fromEntries(HEADER_FRAGMENTS.map((name) => [name, slotMarker(name)])));
     app.addViewContext((request) => {
       // A page no one stores (the page cache did not defer its slots: a member's view) whose
       // header fragments came with its own is rendered with them in place: no second pass over
-      // the page to fill the slots.
+      // the page to fill the slots. (Again so if the request renders once more, an error page.)
+      const known = inPlace.get(request);
+      if (known) return { fragments: known };
       const fetched = !request.fragmentSlotsFilled && fetchedWithPage.get(request);
       if (!fetched) return { fragments: slots };
       request.fragmentSlotsFilled = true;
       const filled = withFallbacks(request, fetched);
-      return { fragments: Object.fromEntries(HEADER_FRAGMENTS.map((name, i) => [name, filled[i]])) };
+      const fragments = Object.fromEntries(HEADER_FRAGMENTS.map((name, i) => [name, filled[i] as string]));
+      inPlace.set(request, fragments);
+      return { fragments };
     });
     app.decorate('pageFragments', async (request: FastifyRequest, requests: readonly FragmentRequest[]) => {
       const fetched = await client.fetchMany([...requests, ...headerFragmentRequests(request)]);

@@ -26,6 +26,19 @@ beforeAll(async () => {
     app.post('/form', { preHandler: app.csrfProtection }, async () => ({ ok: true }));
     app.get('/form', async (_req, reply) => reply.view('error.njk', { status: 200, message: 'form' }));
     app.get('/csrf', async (_req, reply) => ({ token: reply.generateCsrf() }));
+    writeFileSync(
+      join(templatesDir, 'broken.njk'),
+      '{% extends "base.njk" %}{% block content %}{{ no_such_function() }}{% endblock %}',
+    );
+    // A composed page no one stores: its header fragments come with its own (pageFragments).
+    app.get('/composed', async (request, reply) => {
+      await app.pageFragments(request, []);
+      return reply.view('error.njk', { status: 200, message: 'composed' });
+    });
+    app.get('/composed-fails', async (request, reply) => {
+      await app.pageFragments(request, []);
+      return reply.view('broken.njk');
+    });
     return app;
   });
 });
@@ -39,6 +52,17 @@ describe('createApp', () => {
     expect(res.body).toContain('Page not found');
     expect(res.body).toContain('<main id="main"');
     expect(res.body).toContain('Skip to content');
+  });
+
+  it('renders a page no one stores with its header fragments in place, and so its error page', async () => {
+    for (const url of ['/composed', '/composed-fails']) {
+      const res = await t.app.inject({ url, headers: { accept: 'text/html' } });
+      expect(res.statusCode).toBe(url === '/composed' ? 200 : 500);
+      expect(res.body).toContain('data-fragment="account-nav"');
+      // The account-nav fallback (its app is not running here), never an unfilled slot marker.
+      expect(res.body).toContain('/auth/login');
+      expect(res.body).not.toContain('<!--rose-ash-fragment:');
+    }
   });
 
   it('answers an unknown route with JSON for API clients', async () => {
