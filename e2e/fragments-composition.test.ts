@@ -113,13 +113,17 @@ describe('fragment composition across the apps', () => {
     expect(cached.status).toBe(200);
     expect(totalInternalCalls()).toBe(before);
 
-    // Also when the page itself is rendered afresh (the page cache was purged).
+    // Also when the page itself is rendered afresh (the page cache was purged). cart-mini lives
+    // 1 s in this file: it is warmed again just before, so a pause of a loaded machine between
+    // the two views cannot expire it (that would be a cold cache, not this page's doing).
     await database.handle.query('UPDATE posts SET custom_excerpt = $1', ['An evening of food']);
     await purgePageCache(cache, [PAGE_TAGS.blogPosts]);
+    await started('blog').fragments.fetch({ name: 'cart-mini', cartKey: CART_B });
+    const beforeFresh = totalInternalCalls();
     const fresh = await view(postPath, CART_B);
     expect(fresh.cache).toBe('miss');
     expect(fresh.text).toContain('Harvest supper evening');
-    expect(totalInternalCalls()).toBe(before);
+    expect(totalInternalCalls()).toBe(beforeFresh);
   });
 
   it('answers 403 on /internal/fragments/* without the token and ignores a forged user header', async () => {
