@@ -61,7 +61,7 @@ export function productionEnv(options: {
 
 /**
  * The command the app's image runs (its Dockerfile's `CMD`, exec form), e.g.
- * `node --max-semi-space-size=16 --heap-growing-percent=20 dist/main.js`: the benchmark starts services exactly so.
+ * `node --max-semi-space-size=4 --heap-growing-percent=20 dist/main.js`: the benchmark starts services exactly so.
  */
 export function containerCommand(name: AppName): string[] {
   const dockerfile = readFileSync(join(repoRoot, name, 'Dockerfile'), 'utf8');
