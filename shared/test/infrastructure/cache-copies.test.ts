@@ -123,10 +123,14 @@ describe.skipIf(!services.redisUrl)('local copies of hot keys', () => {
       const info = (await cache.client.client('TRACKINGINFO')) as unknown as unknown[];
       const target = which === 'main' ? await cache.client.client('ID') : info[info.indexOf('redirect') + 1];
       expect(Number(target)).toBeGreaterThan(0);
+      const noticed = cache.localCopies!.token();
       await admin.client('KILL', 'ID', String(target));
       await other.set('hot:e', `after ${which}`);
-      // By now (two round trips later) the drop has been noticed: never the stale copy.
+      // Once the drop is noticed (the connection's close arrives; on a loaded machine that can
+      // take a few more round trips), never the stale copy: not while disconnected, nor after.
+      await until(async () => cache.localCopies!.token() !== noticed, 'the drop noticed');
       expect(await cache.get('hot:e').catch(() => 'unavailable')).not.toBe(`before ${which}`);
+      await activeIn(cache);
       await until(
         async () => (await cache.get('hot:e').catch(() => null)) === `after ${which}`,
         'a fresh read',
