@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostInputDto } from '../../shared/src/contracts/dtos.ts';
 import { CART_COOKIE, INTERNAL_HEADERS, PAGE_TAGS } from '../../shared/src/contracts/widgets.ts';
 import { RedisCache } from '../../shared/src/infrastructure/cache.ts';
 import { decodeUserHeader } from '../../shared/src/infrastructure/fragments.ts';
@@ -83,17 +84,7 @@ function watchRedis() {
 function retitle(post: { id: number; slug: string; html: string | null }, title: string) {
   return t.app.services.blog.savePost({
     id: post.id,
-    input: {
-      title,
-      slug: post.slug,
-      html: post.html ?? '',
-      excerpt: '',
-      tags: '',
-      featureImage: '',
-      featureImageAlt: '',
-      publishAt: '',
-      ghostUpdatedAt: '',
-    },
+    input: PostInputDto.parse({ title, slug: post.slug, html: post.html ?? '' }),
     action: 'save',
     writer: null,
   });

@@ -330,16 +330,17 @@ export class MemoryCache implements Cache {
   }
 
   async get(key: string) {
-    return this.peekMany([key])[0] ?? null;
+    return this.valueOf(key);
   }
   async getMany(keys: readonly string[]) {
     return this.peekMany(keys);
   }
   peekMany(keys: readonly string[]) {
-    return keys.map((k) => {
-      const e = this.entry(k);
-      return typeof e?.value === 'string' ? e.value : null;
-    });
+    return keys.map((k) => this.valueOf(k));
+  }
+  private valueOf(key: string): string | null {
+    const e = this.entry(key);
+    return typeof e?.value === 'string' ? e.value : null;
   }
   async set(key: string, value: string, ttlSeconds?: number) {
     this.put(key, value, ttlSeconds);

@@ -435,8 +435,7 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
       const fetched = !request.fragmentSlotsFilled && fetchedWithPage.get(request);
       if (!fetched) return { fragments: slots };
       request.fragmentSlotsFilled = true;
-      const filled = withFallbacks(request, fetched);
-      const fragments = Object.fromEntries(HEADER_FRAGMENTS.map((name, i) => [name, filled[i] as string]));
+      const fragments = bySlot(withFallbacks(request, fetched));
       inPlace.set(request, fragments);
       return { fragments };
     });
@@ -473,10 +472,8 @@ export const fragmentsPlugin = fp<FragmentsPluginOptions>(
         request.fragmentSlotsFilled = true;
         if (!html.includes(SLOT_PREFIX)) return { html, fragments: [] };
         const fragments = await headerFragments(request, prefetched);
-        const byName = new Map<string, string>(
-          HEADER_FRAGMENTS.map((name, i) => [name, fragments[i] as string]),
-        );
-        return { html: html.replace(SLOT_PATTERN, (_m, name: string) => byName.get(name) ?? ''), fragments };
+        const byName = bySlot(fragments);
+        return { html: html.replace(SLOT_PATTERN, (_m, name: string) => byName[name] ?? ''), fragments };
       },
     );
 
@@ -509,6 +506,11 @@ function headerValue(request: FastifyRequest, name: string): string | undefined 
 /** The cart key's shape, checked on every request (a plain regex test: cheaper than a schema here). */
 function isCartKey(value: string): boolean {
   return CART_KEY_PATTERN.test(value);
+}
+
+/** Header fragments (HEADER_FRAGMENTS order) by slot name. */
+function bySlot(fragments: readonly string[]): Record<string, string> {
+  return Object.fromEntries(HEADER_FRAGMENTS.map((name, i) => [name, fragments[i] ?? '']));
 }
 
 /** Per params object (they are read-only): a page asks for the same fragments on every view. */

@@ -61,55 +61,38 @@ const DATE_STYLES: Record<DateStyle, Intl.DateTimeFormatOptions> = {
 /**
  * Building an Intl formatter costs far more than formatting with one (a page with a dozen dates
  * spent more time here than in its database queries), so each is built once per combination.
+ * Formatting is slow too (ICU) and a page shows the same few dates on every view, so a date
+ * formatter keeps what it made of each recent instant.
  */
-const formatters = new Map<string, Intl.DateTimeFormat | { format: Intl.NumberFormat; digits: number }>();
-const remember = <T extends Intl.DateTimeFormat | { format: Intl.NumberFormat; digits: number }>(
-  key: string,
-  f: T,
-): T => {
+type DateFormatter = { format: Intl.DateTimeFormat; made: Map<number, string> };
+type MoneyFormatter = { format: Intl.NumberFormat; digits: number };
+const formatters = new Map<string, DateFormatter | MoneyFormatter>();
+const remember = <T extends DateFormatter | MoneyFormatter>(key: string, f: T): T => {
   if (formatters.size >= 256) formatters.clear(); // zones and currencies come from config: a few
   formatters.set(key, f);
   return f;
 };
 
-function dateFormatter(style: DateStyle, timeZone: string, locale: string): Intl.DateTimeFormat {
+function dateFormatter(style: DateStyle, timeZone: string, locale: string): DateFormatter {
   const key = `d|${style}|${timeZone}|${locale}`;
-  let f = formatters.get(key) as Intl.DateTimeFormat | undefined;
-  if (!f) {
-    f = remember(key, new Intl.DateTimeFormat(locale, { ...DATE_STYLES[style], timeZone }));
-  }
-  return f;
+  return (
+    (formatters.get(key) as DateFormatter | undefined) ??
+    remember(key, {
+      format: new Intl.DateTimeFormat(locale, { ...DATE_STYLES[style], timeZone }),
+      made: new Map(),
+    })
+  );
 }
-
-/**
- * Formatting itself is slow too (ICU), and a page shows the same few dates on every view: the
- * last formatter used and what it made of each recent instant are kept.
- */
-let lastFormatter: { style: DateStyle; timeZone: string; locale: string; f: Intl.DateTimeFormat } | null =
-  null;
-const formatted = new WeakMap<Intl.DateTimeFormat, Map<number, string>>();
 
 export function formatDate(value: unknown, style: DateStyle, timeZone: string, locale = 'en-GB'): string {
   const date = toDate(value);
   if (!date) return '';
+  const { format, made } = dateFormatter(style, timeZone, locale);
   const time = date.getTime();
-  const last = lastFormatter;
-  let formatter: Intl.DateTimeFormat;
-  if (last && last.style === style && last.timeZone === timeZone && last.locale === locale)
-    formatter = last.f;
-  else {
-    formatter = dateFormatter(style, timeZone, locale);
-    lastFormatter = { style, timeZone, locale, f: formatter };
-  }
-  let made = formatted.get(formatter);
-  if (!made) {
-    made = new Map();
-    formatted.set(formatter, made);
-  }
   let text = made.get(time);
   if (text === undefined) {
     if (made.size >= 1_000) made.clear();
-    text = formatter.format(date);
+    text = format.format(date);
     made.set(time, text);
   }
   return text;
@@ -118,7 +101,7 @@ export function formatDate(value: unknown, style: DateStyle, timeZone: string, l
 export function formatMoney(minor: number, currency: string, locale = 'en-GB'): string {
   if (!Number.isFinite(minor)) return '';
   const key = `m|${currency}|${locale}`;
-  let f = formatters.get(key) as { format: Intl.NumberFormat; digits: number } | undefined;
+  let f = formatters.get(key) as MoneyFormatter | undefined;
   if (!f) {
     const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
     f = remember(key, { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 });

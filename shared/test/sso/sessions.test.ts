@@ -87,6 +87,24 @@ describe('sessions', () => {
     expect(old.statusCode).toBe(401);
   });
 
+  it('sees a changed session record at the next request (records are kept parsed between changes)', async () => {
+    const { header } = await signIn('before@example.test', 'sid-change');
+    const ask = () =>
+      t.app.inject({ url: '/members', headers: { cookie: header, accept: 'application/json' } });
+    expect((await ask()).json()).toEqual({ email: 'before@example.test' });
+    expect((await ask()).json()).toEqual({ email: 'before@example.test' }); // now held parsed
+    const session = (await t.app.sessions.listBySub('7')).find((x) => x.sid === 'sid-change');
+    expect(
+      await t.app.sessions.update(session!.id, (d) => ({
+        ...d,
+        user: { ...d.user, email: 'after@example.test' },
+      })),
+    ).toBe(true);
+    expect((await ask()).json()).toEqual({ email: 'after@example.test' });
+    await t.app.sessions.destroy(session!.id);
+    expect((await ask()).statusCode).toBe(401);
+  });
+
   it('finds and ends sessions by provider sid and by sub', async () => {
     const a = await signIn('tess@example.test', 'sid-x');
     const b = await signIn('tess@example.test', 'sid-y');
